@@ -1,0 +1,111 @@
+#pragma once
+// The model manager: one object owns every loaded model. Loads on demand,
+// keeps device memory as low as the policy allows, and publishes a snapshot.
+// Thread-safe; it never calls the UI (observers are called with no lock held).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "h3dpart/model_package.h"
+#include "h3dpart/model_snapshot.h"
+
+namespace torch::jit {
+struct Module;
+}
+
+namespace h3d {
+
+class DeviceBackend;  // device_backend.h: CPU, CUDA, or simulated
+class ModelManager;
+
+struct ManagerConfig {
+  std::string device = "auto";     // "cpu" | "cuda" | "cuda:N" | "auto"
+  Policy policy = Policy::Sequential;
+  std::uint64_t vramBudget = 0;    // bytes for Budget; 0 = device free minus headroom
+  std::uint64_t ramBudget = 0;     // host cache for evicted weights; 0 = a quarter of RAM
+  std::uint64_t headroomBytes = 256ull << 20;  // working-memory reserve kept free
+  double idleUnloadSeconds = 0.0;  // Budget/Keep: unload after this idle time; 0 = never
+  bool halfPrecision = false;      // on CUDA, when the manifest allows
+  bool verbose = false;            // log every step to the verbose sink
+};
+
+// Holds a model in use. While any handle for a model exists, the model is not
+// evicted. Destroying the last handle ends the operation (Sequential unloads).
+class ModelHandle {
+ public:
+  ModelHandle() = default;
+  ModelHandle(ModelHandle&& other) noexcept;
+  ModelHandle& operator=(ModelHandle&& other) noexcept;
+  ModelHandle(const ModelHandle&) = delete;
+  ModelHandle& operator=(const ModelHandle&) = delete;
+  ~ModelHandle();
+
+  explicit operator bool() const { return manager_ != nullptr; }
+  const PackageManifest& manifest() const;
+  // Makes the stage's components resident (others of this model may leave the
+  // device, by policy). Must be called before component() for partial models.
+  void enterStage(const std::string& stage);
+  // The TorchScript module of a component resident now.
+  torch::jit::Module& component(const std::string& name);
+  std::string device() const;  // "cpu", "cuda:0"
+  bool half() const;
+  // Runs fn; on out of memory: unloads every other model, empties the cache
+  // and retries once, then falls back to CPU if allowed, else throws
+  // OutOfMemoryError. fn must build its inputs on device() each time.
+  void run(const std::function<void()>& fn);
+
+ private:
+  friend class ModelManager;
+  ModelHandle(ModelManager* manager, std::size_t index) : manager_(manager), index_(index) {}
+  ModelManager* manager_ = nullptr;
+  std::size_t index_ = 0;
+};
+
+class ModelManager {
+ public:
+  explicit ModelManager(ManagerConfig config = {}, std::shared_ptr<DeviceBackend> backend = nullptr);
+  ~ModelManager();  // unloads everything
+  ModelManager(const ModelManager&) = delete;
+  ModelManager& operator=(const ModelManager&) = delete;
+
+  // Registers every package under dir (manifest read and hashed, nothing
+  // loaded). Broken packages are registered as Failed with the reason and
+  // their messages returned.
+  std::vector<std::string> addPackages(const std::filesystem::path& dir);
+  void addPackage(const std::filesystem::path& folder);
+
+  // The registered package of a role (the first valid one), loaded on demand.
+  // Throws ModelError when none is usable, OutOfMemoryError when it cannot fit.
+  ModelHandle acquire(ModelRole role);
+  ModelHandle acquire(const std::string& name);
+
+  void load(const std::string& name);    // UI "Load": resident, by policy
+  void unload(const std::string& name);  // to Cached or Unloaded, by policy
+  void unloadAll();                      // everything off the device and out of host cache
+
+  void setPolicy(Policy policy);
+  void setVramBudget(std::uint64_t bytes);
+  void setRamBudget(std::uint64_t bytes);
+  void setIdleUnloadSeconds(double seconds);
+  void setVerbose(bool on);
+  void setVerboseSink(std::function<void(const std::string&)> sink);
+  // Called (no lock held) after every state change; keep it cheap.
+  void setObserver(std::function<void()> observer);
+  // Unloads idle models whose timeout passed; the engine calls it periodically.
+  void tick();
+
+  ManagerSnapshot snapshot() const;
+  void resetPeak();
+  const ManagerConfig& config() const;
+  DeviceBackend& backend();
+
+ private:
+  friend class ModelHandle;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace h3d

@@ -1,0 +1,69 @@
+#pragma once
+// The two jobs of the product: segment a mesh into parts, and generate a
+// complete closed mesh per part. The host owns everything outside the
+// networks (normalisation, sampling, labels, marching); the networks come
+// from the model manager.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "h3dpart/mesh.h"
+#include "h3dpart/progress.h"
+
+namespace h3d {
+
+class ModelManager;
+
+struct SegmentOptions {
+  std::uint64_t seed = 0;
+  bool postprocess = true;       // merge tiny parts, clean labels by connectivity
+  int samplePoints = 20000;      // surface samples sent to the segmenter
+  double minPartAreaFraction = 0.004;  // parts smaller than this share of the area merge away
+};
+
+struct PartInfo {
+  int label = 0;           // index into Segmentation::parts
+  std::string name;        // "part_<k>"
+  Box3 box;                // axis-aligned box of the part's faces, input coordinates
+  float confidence = 0.f;  // the segmenter's score for this part, 0..1
+  std::size_t faceCount = 0;
+};
+
+struct Segmentation {
+  std::vector<int> faceLabels;  // one per input triangle, -1 = unassigned
+  std::vector<PartInfo> parts;
+  int partCount() const { return static_cast<int>(parts.size()); }
+};
+
+// Segments the whole mesh automatically.
+Segmentation segment(const Mesh& mesh, ModelManager& models, const SegmentOptions& options,
+                     Progress& progress);
+
+// "The part under this point": the faces of the part containing the surface
+// point nearest to `prompt` (input coordinates). Returns one flag per face.
+std::vector<bool> segmentPrompt(const Mesh& mesh, const Vec3& prompt, ModelManager& models,
+                                const SegmentOptions& options, Progress& progress);
+
+// Recomputes boxes, face counts and names from faceLabels (after edits).
+void refreshParts(const Mesh& mesh, Segmentation& segmentation);
+
+struct GenerateOptions {
+  std::uint64_t seed = 0;
+  int resolution = 64;            // grid cells along the longest side of a part's box
+  std::vector<int> onlyParts;     // empty = all parts
+  int samplePoints = 30000;       // surface samples sent to the generator
+};
+
+struct GeneratedParts {
+  std::vector<PartMesh> parts;  // closed meshes, input coordinates
+};
+
+GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, ModelManager& models,
+                        const GenerateOptions& options, Progress& progress);
+
+// The input mesh cut by labels: one open mesh per part (the naive baseline, and
+// what "segment -o" exports).
+std::vector<PartMesh> cutByLabels(const Mesh& mesh, const Segmentation& segmentation);
+
+}  // namespace h3d
