@@ -1,0 +1,46 @@
+#pragma once
+// Mesh import and export through Assimp. Import flattens the scene graph with
+// node transforms applied, triangulates, joins duplicate vertices and keeps
+// the face order: face i of the result is triangle i of the imported,
+// triangulated file. Errors: InputError / OutputError naming the file.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "h3dpart/mesh.h"
+#include "h3dpart/progress.h"
+
+namespace h3d {
+
+struct ImportReport {
+  std::size_t sourceMeshes = 0;      // meshes in the file's scene
+  std::size_t joinedVertices = 0;    // duplicates merged
+  std::size_t degenerateFaces = 0;   // zero-area triangles (kept, so the order holds)
+  std::size_t droppedPrimitives = 0; // points and lines, which are not surfaces
+  std::string format;                // Assimp's name for the format
+};
+
+struct ImportLimits {
+  std::uint64_t maxFileBytes = 4ull << 30;   // refuse larger files
+  std::uint64_t maxTriangles = 50'000'000;   // refuse larger meshes
+};
+
+// The file extensions import accepts (lowercase, without dot).
+const std::vector<std::string>& importExtensions();
+bool canImport(const std::filesystem::path& file);
+
+Mesh importMesh(const std::filesystem::path& file, ImportReport* report = nullptr,
+                const ImportLimits& limits = {});
+
+// Export formats chosen by extension: .glb (one node per part, "part_<k>",
+// a distinct material colour each), .obj (one group per part), .ply (one
+// mesh, per-vertex part colour). Written to a temporary file, then renamed:
+// never a half-written output.
+void exportParts(const std::filesystem::path& file, const std::vector<PartMesh>& parts);
+void exportMesh(const std::filesystem::path& file, const Mesh& mesh);
+const std::vector<std::string>& exportExtensions();
+
+// A distinct colour per part index (RGB 0..1), shared by export and viewer.
+std::array<float, 3> partColor(int index);
+
+}  // namespace h3d
