@@ -1,0 +1,232 @@
+#include "cli_commands.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_progress.h"
+#include "h3dpart/atomic_file.h"
+#include "h3dpart/errors.h"
+#include "h3dpart/mesh_io.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/pipeline.h"
+
+namespace h3d::cli {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::uint64_t peakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+}  // namespace
+
+std::shared_ptr<ModelManager> makeManager(const Options& options) {
+  ManagerConfig config;
+  config.device = options.device;
+  config.vramBudget = options.vramBudget;
+  config.verbose = options.verbose;
+  if (!parsePolicy(options.policy, config.policy)) {
+    throw UsageError("--policy: '" + options.policy + "' is not sequential, keep or budget");
+  }
+  auto manager = std::make_shared<ModelManager>(config);
+  if (options.verbose) {
+    manager->setVerboseSink([](const std::string& line) { std::fprintf(stderr, "h3dpart: %s\n", line.c_str()); });
+  }
+  const fs::path dir = options.modelsDir.empty() ? defaultModelsDir() : fs::path(options.modelsDir);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw ModelError(dir.string() + ": model folder not found");
+  manager->addPackages(dir);
+  return manager;
+}
+
+namespace {
+
+// Reads the --labels file of `generate`: one integer per triangle, one a line.
+Segmentation readFaceLabels(const fs::path& file, const Mesh& mesh) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file.string(), "cannot open the face labels file");
+  Segmentation seg;
+  seg.faceLabels.reserve(mesh.faces.size());
+  std::string line;
+  std::size_t lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty()) continue;
+    try {
+      std::size_t used = 0;
+      const long value = std::stol(line, &used);
+      if (used != line.size() || value < -1 || value > 100000) throw std::invalid_argument("range");
+      seg.faceLabels.push_back(static_cast<int>(value));
+    } catch (const std::exception&) {
+      throw InputError(file.string(), "line " + std::to_string(lineNo) + " is not a part label");
+    }
+  }
+  if (seg.faceLabels.size() != mesh.faces.size()) {
+    throw InputError(file.string(), std::to_string(seg.faceLabels.size()) + " labels for " +
+                                        std::to_string(mesh.faces.size()) + " triangles");
+  }
+  refreshParts(mesh, seg);
+  return seg;
+}
+
+void writeFaceLabels(const fs::path& file, const Segmentation& seg) {
+  writeFileAtomically(file, [&](std::ostream& out) {
+    std::string text;
+    text.reserve(seg.faceLabels.size() * 3);
+    for (int label : seg.faceLabels) {
+      text += std::to_string(label);
+      text += '\n';
+    }
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  });
+}
+
+nlohmann::json modelsUsed(const ManagerSnapshot& snap) {
+  nlohmann::json models = nlohmann::json::array();
+  for (const ModelStatus& m : snap.models) {
+    if (m.lastLoadSource == LoadSource::None) continue;
+    models.push_back({{"name", m.name}, {"role", m.role}, {"version", m.version},
+                      {"load_ms", m.lastLoadMs}, {"device", m.device}});
+  }
+  return models;
+}
+
+}  // namespace
+
+int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
+  const fs::path input = options.inputs.front();
+  const fs::path output = options.output;
+  if (std::find(exportExtensions().begin(), exportExtensions().end(),
+                [&] {
+                  std::string e = output.extension().string();
+                  if (!e.empty()) e.erase(0, 1);
+                  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                  return e;
+                }()) == exportExtensions().end()) {
+    throw UsageError(output.string() + ": unsupported output type (use .glb, .obj or .ply)");
+  }
+  ProgressPrinter printer(options.quiet);
+  Progress progress([&](std::string_view stage, double f) { printer.update(stage, f); }, &cancel);
+  nlohmann::json stages = nlohmann::json::object();
+
+  auto t = Clock::now();
+  progress.stage("importing");
+  ImportReport report;
+  const Mesh mesh = importMesh(input, &report);
+  stages["import"] = secondsSince(t);
+  if (report.degenerateFaces && !options.quiet) {
+    printer.finish();
+    std::fprintf(stderr, "h3dpart: %s: %zu degenerate (zero-area) triangles kept\n", input.c_str(),
+                 report.degenerateFaces);
+  }
+
+  auto manager = makeManager(options);
+  manager->resetPeak();
+  Segmentation seg;
+  if (!options.labelsIn.empty()) {
+    seg = readFaceLabels(options.labelsIn, mesh);
+  } else {
+    t = Clock::now();
+    SegmentOptions so;
+    so.seed = options.seed;
+    so.postprocess = options.postprocess;
+    seg = segment(mesh, *manager, so, progress);
+    stages["segment"] = secondsSince(t);
+  }
+
+  std::vector<PartMesh> parts;
+  if (options.command == "segment") {
+    parts = cutByLabels(mesh, seg);
+  } else {
+    t = Clock::now();
+    GenerateOptions go;
+    go.seed = options.seed;
+    go.resolution = options.resolution;
+    parts = generate(mesh, seg, *manager, go, progress).parts;
+    stages["generate"] = secondsSince(t);
+  }
+  progress.checkCancel();
+
+  t = Clock::now();
+  progress.stage("writing");
+  exportParts(output, parts);
+  if (!options.faceLabels.empty()) writeFaceLabels(options.faceLabels, seg);
+  stages["export"] = secondsSince(t);
+  printer.finish();
+
+  const ManagerSnapshot snap = manager->snapshot();
+  if (!options.jsonReport.empty()) {
+    nlohmann::json partsJson = nlohmann::json::array();
+    for (const PartInfo& p : seg.parts) {
+      partsJson.push_back({{"label", p.label}, {"name", p.name}, {"faces", p.faceCount},
+                           {"confidence", p.confidence},
+                           {"box", {p.box.lo.x, p.box.lo.y, p.box.lo.z, p.box.hi.x, p.box.hi.y, p.box.hi.z}}});
+    }
+    nlohmann::json doc = {{"command", options.command},
+                          {"input", input.string()},
+                          {"output", output.string()},
+                          {"triangles", mesh.faces.size()},
+                          {"vertices", mesh.vertices.size()},
+                          {"degenerate_triangles", report.degenerateFaces},
+                          {"part_count", seg.partCount()},
+                          {"output_parts", parts.size()},
+                          {"parts", partsJson},
+                          {"stages_s", stages},
+                          {"peak_rss_bytes", peakRssBytes()},
+                          {"peak_model_device_bytes", snap.peakModelDeviceBytes},
+                          {"device", snap.deviceName},
+                          {"models", modelsUsed(snap)}};
+    writeFileAtomically(options.jsonReport, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+  }
+  std::printf("%s: %d parts -> %s\n", input.c_str(), static_cast<int>(parts.size()), output.c_str());
+  return 0;
+}
+
+int runModels(const Options& options) {
+  auto manager = makeManager(options);
+  // Validate each package by loading it (hashes, TorchScript, dry run), then
+  // release it so the listing ends with nothing resident.
+  bool allGood = true;
+  for (const ModelStatus& m : manager->snapshot().models) {
+    if (m.state == ModelState::Failed) {
+      allGood = false;
+      continue;
+    }
+    try {
+      manager->load(m.name);
+      manager->unload(m.name);
+    } catch (const Error&) {
+      allGood = false;
+    }
+  }
+  const ManagerSnapshot snap = manager->snapshot();
+  if (options.json) {
+    nlohmann::json models = nlohmann::json::array();
+    for (const ModelStatus& m : snap.models) {
+      models.push_back({{"name", m.name}, {"role", m.role}, {"version", m.version}, {"folder", m.folder},
+                        {"state", toString(m.state)}, {"file_bytes", m.fileBytes},
+                        {"load_ms", m.lastLoadMs}, {"valid", m.state != ModelState::Failed},
+                        {"error", m.error}});
+    }
+    std::printf("%s\n", nlohmann::json({{"device", snap.deviceName}, {"models", models}}).dump(2).c_str());
+  } else {
+    std::fputs(describeSnapshot(snap).c_str(), stdout);
+  }
+  return allGood ? 0 : static_cast<int>(ExitCode::ModelProblem);
+}
+
+}  // namespace h3d::cli

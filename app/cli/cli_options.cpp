@@ -1,0 +1,150 @@
+#include "cli_options.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "h3dpart/errors.h"
+
+namespace h3d::cli {
+
+namespace {
+
+std::uint64_t parseUnsigned(const std::string& option, const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || text.empty()) throw UsageError(option + ": '" + text + "' is not a whole number");
+  // Byte sizes may carry a unit.
+  std::string unit(ptr, end);
+  if (unit.empty()) return value;
+  if (unit == "K" || unit == "KiB") return value << 10;
+  if (unit == "M" || unit == "MiB") return value << 20;
+  if (unit == "G" || unit == "GiB") return value << 30;
+  throw UsageError(option + ": '" + text + "' is not a whole number");
+}
+
+}  // namespace
+
+std::string usageText() {
+  return R"(usage: h3dpart [options] <command> ...
+
+Split a 3D mesh into parts and generate every part as a closed mesh.
+
+commands:
+  segment IN -o OUT [--face-labels FILE] [--json REPORT] [--seed N] [--no-postprocess]
+      split IN into parts; OUT (.glb/.obj/.ply) holds the input cut by part;
+      --face-labels writes one part label per imported triangle, one a line
+  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--json REPORT]
+      generate a closed mesh per part; segments first unless --labels gives
+      the face labels (the file --face-labels wrote)
+  run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--json REPORT]
+      segment, then generate
+  models [--json]
+      list the model packages, validate each (load and dry run) and show the
+      model manager's state
+  bench pipeline [--sizes 10k,100k,1M] [--json]
+      time import, sampling, segment, generate and export, with peak memory
+  bench models [--json]
+      model manager figures: cold load vs disk read, warm switch, policies
+
+options:
+  --models DIR         model packages to use (default: $H3DPART_MODELS, then the installed ones)
+  --device D           cpu | cuda | cuda:N | auto (default auto)
+  --policy P           sequential | keep | budget (default sequential)
+  --vram-budget BYTES  budget for --policy budget (K/M/G suffixes)
+  --quiet              no progress on stderr
+  --verbose            log every model manager step on stderr
+  -h, --help           this text
+  --version            the program's version
+
+exit codes: 0 ok, 1 bad input, 2 usage, 3 model problem, 4 out of memory, 130 cancelled
+)";
+}
+
+Options parseOptions(const std::vector<std::string>& args) {
+  Options o;
+  auto need = [&](std::size_t& i) -> const std::string& {
+    if (i + 1 >= args.size()) throw UsageError(args[i] + " needs a value");
+    return args[++i];
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      o.help = true;
+    } else if (a == "--version") {
+      o.version = true;
+    } else if (a == "-o" || a == "--output") {
+      o.output = need(i);
+    } else if (a == "--face-labels") {
+      o.faceLabels = need(i);
+    } else if (a == "--labels") {
+      o.labelsIn = need(i);
+    } else if (a == "--json") {
+      // `models`/`bench` take a bare --json (stdout); the pipeline commands a file.
+      if (o.command == "models" || o.command == "bench") {
+        o.json = true;
+      } else {
+        o.jsonReport = need(i);
+      }
+    } else if (a == "--models") {
+      o.modelsDir = need(i);
+    } else if (a == "--device") {
+      o.device = need(i);
+      if (o.device != "cpu" && o.device != "auto" && o.device.rfind("cuda", 0) != 0) {
+        throw UsageError("--device: '" + o.device + "' is not cpu, cuda, cuda:N or auto");
+      }
+    } else if (a == "--policy") {
+      o.policy = need(i);
+    } else if (a == "--vram-budget") {
+      o.vramBudget = parseUnsigned(a, need(i));
+    } else if (a == "--seed") {
+      o.seed = parseUnsigned(a, need(i));
+    } else if (a == "--resolution") {
+      const auto r = parseUnsigned(a, need(i));
+      if (r < 8 || r > 512) throw UsageError("--resolution: must be between 8 and 512");
+      o.resolution = static_cast<int>(r);
+    } else if (a == "--no-postprocess") {
+      o.postprocess = false;
+    } else if (a == "--sizes") {
+      std::string list = need(i);
+      std::size_t start = 0;
+      while (start <= list.size()) {
+        const std::size_t comma = list.find(',', start);
+        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty()) o.sizes.push_back(item);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--quiet" || a == "-q") {
+      o.quiet = true;
+    } else if (a == "--verbose" || a == "-v") {
+      o.verbose = true;
+    } else if (!a.empty() && a[0] == '-' && a != "-") {
+      throw UsageError("unknown option '" + a + "'");
+    } else if (o.command.empty()) {
+      o.command = a;
+    } else if (o.command == "bench" && o.subcommand.empty()) {
+      o.subcommand = a;
+    } else {
+      o.inputs.push_back(a);
+    }
+  }
+  if (o.help || o.version) return o;
+  static const std::vector<std::string> commands = {"segment", "generate", "run", "models", "bench"};
+  if (o.command.empty()) throw UsageError("no command given (segment, generate, run, models, bench)");
+  if (std::find(commands.begin(), commands.end(), o.command) == commands.end()) {
+    throw UsageError("unknown command '" + o.command + "'");
+  }
+  const bool pipeline = o.command == "segment" || o.command == "generate" || o.command == "run";
+  if (pipeline) {
+    if (o.inputs.size() != 1) throw UsageError(o.command + ": needs exactly one input mesh");
+    if (o.output.empty()) throw UsageError(o.command + ": needs -o OUT (.glb, .obj or .ply)");
+  }
+  if (o.command == "bench" && o.subcommand != "pipeline" && o.subcommand != "models") {
+    throw UsageError("bench: say 'bench pipeline' or 'bench models'");
+  }
+  if (!o.labelsIn.empty() && o.command != "generate") throw UsageError("--labels is for generate");
+  return o;
+}
+
+}  // namespace h3d::cli

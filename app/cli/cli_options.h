@@ -1,0 +1,37 @@
+#pragma once
+// Command-line parsing for `h3dpart`: global options, a command, its
+// arguments. Throws h3d::UsageError on anything it does not understand.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace h3d::cli {
+
+struct Options {
+  std::string command;  // segment | generate | run | models | bench
+  std::string subcommand;  // bench: pipeline | models
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string faceLabels;  // segment/run: write; generate: read with --labels
+  std::string labelsIn;
+  std::string jsonReport;
+  std::string modelsDir;
+  std::string device = "auto";
+  std::string policy = "sequential";
+  std::uint64_t vramBudget = 0;
+  std::uint64_t seed = 0;
+  int resolution = 64;
+  bool postprocess = true;
+  bool json = false;  // models/bench: print JSON on stdout
+  bool quiet = false;
+  bool verbose = false;
+  bool help = false;
+  bool version = false;
+  std::vector<std::string> sizes;  // bench pipeline: triangle counts
+};
+
+Options parseOptions(const std::vector<std::string>& args);
+std::string usageText();
+
+}  // namespace h3d::cli

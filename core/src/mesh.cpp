@@ -1,0 +1,27 @@
+#include "h3dpart/mesh.h"
+
+namespace h3d {
+
+Box3 Mesh::bounds() const {
+  Box3 box;
+  for (const Vec3& v : vertices) box.add(v);
+  return box;
+}
+
+Vec3 Mesh::faceNormal(std::size_t f) const {
+  const Triangle& t = faces[f];
+  return normalized(cross(vertices[t[1]] - vertices[t[0]], vertices[t[2]] - vertices[t[0]]));
+}
+
+double Mesh::faceArea(std::size_t f) const {
+  const Triangle& t = faces[f];
+  return 0.5 * length(cross(vertices[t[1]] - vertices[t[0]], vertices[t[2]] - vertices[t[0]]));
+}
+
+double Mesh::area() const {
+  double sum = 0;
+  for (std::size_t f = 0; f < faces.size(); ++f) sum += faceArea(f);
+  return sum;
+}
+
+}  // namespace h3d

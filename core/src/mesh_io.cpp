@@ -1,0 +1,361 @@
+#include "h3dpart/mesh_io.h"
+
+#include <assimp/postprocess.h>
+#include <assimp/scene.h>
+
+#include <algorithm>
+#include <assimp/Importer.hpp>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "h3dpart/atomic_file.h"
+#include "h3dpart/errors.h"
+
+namespace h3d {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lowerExtension(const fs::path& file) {
+  std::string ext = file.extension().string();
+  if (!ext.empty() && ext[0] == '.') ext.erase(0, 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+// Exact-position key for joining duplicate vertices (+0.0f folds -0 into 0).
+struct PositionKey {
+  std::uint32_t x, y, z;
+  bool operator==(const PositionKey&) const = default;
+};
+struct PositionKeyHash {
+  std::size_t operator()(const PositionKey& k) const {
+    std::uint64_t h = k.x * 0x9E3779B97F4A7C15ull;
+    h ^= (k.y + 0x632BE59BD9B4E019ull) + (h << 6) + (h >> 2);
+    h ^= (k.z + 0x85157AF5ull) + (h << 6) + (h >> 2);
+    return static_cast<std::size_t>(h);
+  }
+};
+PositionKey keyOf(const Vec3& v) {
+  PositionKey k;
+  const float x = v.x + 0.0f, y = v.y + 0.0f, z = v.z + 0.0f;
+  std::memcpy(&k.x, &x, 4);
+  std::memcpy(&k.y, &y, 4);
+  std::memcpy(&k.z, &z, 4);
+  return k;
+}
+
+// Flattens the scene graph depth-first; the order of nodes, then of their
+// meshes, then of each mesh's faces defines the output face order.
+class SceneFlattener {
+ public:
+  SceneFlattener(const aiScene& scene, const std::string& file, Mesh& out, ImportReport& report)
+      : scene_(scene), file_(file), out_(out), report_(report) {}
+
+  void run() { visit(*scene_.mRootNode, aiMatrix4x4()); }
+
+ private:
+  void visit(const aiNode& node, const aiMatrix4x4& parent) {
+    const aiMatrix4x4 transform = parent * node.mTransformation;
+    for (unsigned i = 0; i < node.mNumMeshes; ++i) addMesh(*scene_.mMeshes[node.mMeshes[i]], transform);
+    for (unsigned i = 0; i < node.mNumChildren; ++i) visit(*node.mChildren[i], transform);
+  }
+
+  void addMesh(const aiMesh& mesh, const aiMatrix4x4& transform) {
+    std::vector<std::uint32_t> remap(mesh.mNumVertices, UINT32_MAX);
+    for (unsigned f = 0; f < mesh.mNumFaces; ++f) {
+      const aiFace& face = mesh.mFaces[f];
+      if (face.mNumIndices != 3) {
+        ++report_.droppedPrimitives;
+        continue;
+      }
+      Triangle tri;
+      for (int c = 0; c < 3; ++c) {
+        const unsigned vi = face.mIndices[c];
+        if (vi >= mesh.mNumVertices) throw InputError(file_, "face refers to a missing vertex");
+        if (remap[vi] == UINT32_MAX) remap[vi] = joinVertex(transform * mesh.mVertices[vi]);
+        tri[c] = remap[vi];
+      }
+      out_.faces.push_back(tri);
+    }
+  }
+
+  std::uint32_t joinVertex(const aiVector3D& p) {
+    const Vec3 v{p.x, p.y, p.z};
+    if (!std::isfinite(v.x) || !std::isfinite(v.y) || !std::isfinite(v.z)) {
+      throw InputError(file_, "vertex " + std::to_string(seen_) + " has a NaN or infinite coordinate");
+    }
+    ++seen_;
+    auto [it, inserted] = index_.try_emplace(keyOf(v), static_cast<std::uint32_t>(out_.vertices.size()));
+    if (inserted) {
+      out_.vertices.push_back(v);
+    } else {
+      ++report_.joinedVertices;
+    }
+    return it->second;
+  }
+
+  const aiScene& scene_;
+  const std::string& file_;
+  Mesh& out_;
+  ImportReport& report_;
+  std::unordered_map<PositionKey, std::uint32_t, PositionKeyHash> index_;
+  std::size_t seen_ = 0;
+};
+
+}  // namespace
+
+const std::vector<std::string>& importExtensions() {
+  static const std::vector<std::string> exts = {"glb", "gltf", "obj", "ply", "stl", "off", "fbx", "3mf", "dae"};
+  return exts;
+}
+
+bool canImport(const fs::path& file) {
+  const auto& exts = importExtensions();
+  return std::find(exts.begin(), exts.end(), lowerExtension(file)) != exts.end();
+}
+
+Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimits& limits) {
+  const std::string name = file.string();
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(name, "no such file");
+  if (fs::is_directory(file, ec)) throw InputError(name, "is a folder, not a mesh file");
+  const auto bytes = fs::file_size(file, ec);
+  if (ec) throw InputError(name, "cannot read: " + ec.message());
+  if (bytes == 0) throw InputError(name, "empty file");
+  if (bytes > limits.maxFileBytes) {
+    throw InputError(name, "file is " + std::to_string(bytes >> 20) + " MiB, over the " +
+                               std::to_string(limits.maxFileBytes >> 20) + " MiB limit");
+  }
+  if (!canImport(file)) {
+    throw InputError(name, "unsupported file type '." + lowerExtension(file) + "'");
+  }
+
+  ImportReport report;
+  Mesh mesh;
+  try {
+    Assimp::Importer importer;
+    // Points and lines are not surfaces: drop them instead of failing.
+    importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
+    const aiScene* scene =
+        importer.ReadFile(name, aiProcess_Triangulate | aiProcess_ValidateDataStructure);
+    if (!scene || !scene->mRootNode) {
+      std::string why = importer.GetErrorString();
+      if (why.empty()) why = "not a readable mesh";
+      // Assimp messages can span lines; the boundary wants one.
+      std::replace(why.begin(), why.end(), '\n', ' ');
+      throw InputError(name, "cannot read as ." + lowerExtension(file) + ": " + why);
+    }
+    std::uint64_t triangles = 0;
+    for (unsigned i = 0; i < scene->mNumMeshes; ++i) triangles += scene->mMeshes[i]->mNumFaces;
+    if (triangles > limits.maxTriangles) {
+      throw InputError(name, std::to_string(triangles) + " faces, over the limit of " +
+                                 std::to_string(limits.maxTriangles));
+    }
+    report.sourceMeshes = scene->mNumMeshes;
+    const aiImporterDesc* desc =
+        importer.GetImporterInfo(importer.GetImporterIndex(lowerExtension(file).c_str()));
+    if (desc) report.format = desc->mName;
+    mesh.faces.reserve(triangles);
+    SceneFlattener(*scene, name, mesh, report).run();
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemoryError(name + ": out of memory while reading the mesh");
+  }
+  if (mesh.faces.empty()) throw InputError(name, "the file holds no triangles");
+
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    const Triangle& t = mesh.faces[f];
+    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] || mesh.faceArea(f) <= 0.0) ++report.degenerateFaces;
+  }
+  if (report.degenerateFaces == mesh.faces.size()) {
+    throw InputError(name, "every triangle is degenerate (zero area)");
+  }
+  if (reportOut) *reportOut = report;
+  return mesh;
+}
+
+std::array<float, 3> partColor(int index) {
+  // Golden-ratio hue steps give neighbouring indices well separated colours.
+  const double hue = std::fmod(0.08 + index * 0.618033988749895, 1.0);
+  const double s = index % 2 ? 0.55 : 0.70, v = index % 3 == 1 ? 0.80 : 0.92;
+  const double h6 = hue * 6.0;
+  const int sector = static_cast<int>(h6) % 6;
+  const double f = h6 - std::floor(h6);
+  const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  double r = v, g = t, b = p;
+  switch (sector) {
+    case 1: r = q, g = v, b = p; break;
+    case 2: r = p, g = v, b = t; break;
+    case 3: r = p, g = q, b = v; break;
+    case 4: r = t, g = p, b = v; break;
+    case 5: r = v, g = p, b = q; break;
+    default: break;
+  }
+  return {static_cast<float>(r), static_cast<float>(g), static_cast<float>(b)};
+}
+
+const std::vector<std::string>& exportExtensions() {
+  static const std::vector<std::string> exts = {"glb", "obj", "ply"};
+  return exts;
+}
+
+namespace {
+
+std::string partName(const PartMesh& part) {
+  return part.name.empty() ? "part_" + std::to_string(part.label) : part.name;
+}
+
+template <class T>
+void putRaw(std::string& buf, const T& value) {
+  buf.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+void padTo4(std::string& buf, char fill) {
+  while (buf.size() % 4) buf.push_back(fill);
+}
+
+// glTF 2.0 binary: one node + mesh + material per part.
+void writeGlb(std::ostream& out, const std::vector<PartMesh>& parts) {
+  using nlohmann::json;
+  std::string bin;
+  json nodes = json::array(), meshes = json::array(), materials = json::array();
+  json views = json::array(), accessors = json::array(), sceneNodes = json::array();
+  for (const PartMesh& part : parts) {
+    if (part.mesh.faces.empty()) continue;
+    const Box3 box = part.mesh.bounds();
+    const std::size_t posOffset = bin.size();
+    for (const Vec3& v : part.mesh.vertices) {
+      putRaw(bin, v.x);
+      putRaw(bin, v.y);
+      putRaw(bin, v.z);
+    }
+    const std::size_t posBytes = bin.size() - posOffset;
+    const std::size_t idxOffset = bin.size();
+    for (const Triangle& t : part.mesh.faces) {
+      for (std::uint32_t i : t) putRaw(bin, i);
+    }
+    const std::size_t idxBytes = bin.size() - idxOffset;
+    const int k = static_cast<int>(meshes.size());
+    views.push_back({{"buffer", 0}, {"byteOffset", posOffset}, {"byteLength", posBytes}, {"target", 34962}});
+    views.push_back({{"buffer", 0}, {"byteOffset", idxOffset}, {"byteLength", idxBytes}, {"target", 34963}});
+    accessors.push_back({{"bufferView", 2 * k}, {"componentType", 5126}, {"count", part.mesh.vertices.size()},
+                         {"type", "VEC3"}, {"min", {box.lo.x, box.lo.y, box.lo.z}},
+                         {"max", {box.hi.x, box.hi.y, box.hi.z}}});
+    accessors.push_back({{"bufferView", 2 * k + 1}, {"componentType", 5125},
+                         {"count", part.mesh.faces.size() * 3}, {"type", "SCALAR"}});
+    const auto c = partColor(part.label);
+    materials.push_back({{"name", partName(part)},
+                         {"pbrMetallicRoughness",
+                          {{"baseColorFactor", {c[0], c[1], c[2], 1.0}}, {"metallicFactor", 0.0},
+                           {"roughnessFactor", 0.8}}}});
+    meshes.push_back({{"name", partName(part)},
+                      {"primitives", {{{"attributes", {{"POSITION", 2 * k}}}, {"indices", 2 * k + 1}, {"material", k}}}}});
+    nodes.push_back({{"name", partName(part)}, {"mesh", k}});
+    sceneNodes.push_back(k);
+  }
+  json doc = {{"asset", {{"version", "2.0"}, {"generator", "h3dpart"}}},
+              {"scene", 0},
+              {"scenes", {{{"nodes", sceneNodes}}}},
+              {"nodes", nodes}};
+  if (!meshes.empty()) {
+    doc["meshes"] = meshes;
+    doc["materials"] = materials;
+    doc["accessors"] = accessors;
+    doc["bufferViews"] = views;
+    doc["buffers"] = {{{"byteLength", bin.size()}}};
+  }
+  std::string text = doc.dump();
+  padTo4(text, ' ');
+  padTo4(bin, '\0');
+  const std::uint32_t total = 12 + 8 + text.size() + (bin.empty() ? 0 : 8 + bin.size());
+  std::string header;
+  putRaw(header, std::uint32_t{0x46546C67});  // "glTF"
+  putRaw(header, std::uint32_t{2});
+  putRaw(header, total);
+  putRaw(header, static_cast<std::uint32_t>(text.size()));
+  putRaw(header, std::uint32_t{0x4E4F534A});  // "JSON"
+  out.write(header.data(), header.size());
+  out.write(text.data(), text.size());
+  if (!bin.empty()) {
+    std::string binHeader;
+    putRaw(binHeader, static_cast<std::uint32_t>(bin.size()));
+    putRaw(binHeader, std::uint32_t{0x004E4942});  // "BIN\0"
+    out.write(binHeader.data(), binHeader.size());
+    out.write(bin.data(), bin.size());
+  }
+}
+
+void writeObj(std::ostream& out, const std::vector<PartMesh>& parts) {
+  out << "# h3dpart\n";
+  std::size_t base = 1;
+  char line[128];
+  for (const PartMesh& part : parts) {
+    if (part.mesh.faces.empty()) continue;
+    out << "o " << partName(part) << "\ng " << partName(part) << "\n";
+    for (const Vec3& v : part.mesh.vertices) {
+      const int n = std::snprintf(line, sizeof line, "v %.7g %.7g %.7g\n", v.x, v.y, v.z);
+      out.write(line, n);
+    }
+    for (const Triangle& t : part.mesh.faces) {
+      const int n = std::snprintf(line, sizeof line, "f %zu %zu %zu\n", t[0] + base, t[1] + base, t[2] + base);
+      out.write(line, n);
+    }
+    base += part.mesh.vertices.size();
+  }
+}
+
+// Binary PLY, one mesh; each vertex carries its part's colour and a face
+// property names the part.
+void writePly(std::ostream& out, const std::vector<PartMesh>& parts) {
+  std::size_t nv = 0, nf = 0;
+  for (const PartMesh& p : parts) nv += p.mesh.vertices.size(), nf += p.mesh.faces.size();
+  out << "ply\nformat binary_little_endian 1.0\ncomment h3dpart\n"
+      << "element vertex " << nv << "\nproperty float x\nproperty float y\nproperty float z\n"
+      << "property uchar red\nproperty uchar green\nproperty uchar blue\n"
+      << "element face " << nf << "\nproperty list uchar uint vertex_indices\nproperty int part\nend_header\n";
+  std::string buf;
+  for (const PartMesh& p : parts) {
+    const auto c = partColor(p.label);
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c[0] * 255), static_cast<unsigned char>(c[1] * 255),
+                                  static_cast<unsigned char>(c[2] * 255)};
+    for (const Vec3& v : p.mesh.vertices) {
+      putRaw(buf, v.x), putRaw(buf, v.y), putRaw(buf, v.z);
+      buf.append(reinterpret_cast<const char*>(rgb), 3);
+    }
+  }
+  std::uint32_t base = 0;
+  for (const PartMesh& p : parts) {
+    for (const Triangle& t : p.mesh.faces) {
+      buf.push_back(3);
+      for (std::uint32_t i : t) putRaw(buf, i + base);
+      putRaw(buf, static_cast<std::int32_t>(p.label));
+    }
+    base += p.mesh.vertices.size();
+  }
+  out.write(buf.data(), buf.size());
+}
+
+}  // namespace
+
+void exportParts(const fs::path& file, const std::vector<PartMesh>& parts) {
+  const std::string ext = lowerExtension(file);
+  std::function<void(std::ostream&)> writer;
+  if (ext == "glb") {
+    writer = [&](std::ostream& o) { writeGlb(o, parts); };
+  } else if (ext == "obj") {
+    writer = [&](std::ostream& o) { writeObj(o, parts); };
+  } else if (ext == "ply") {
+    writer = [&](std::ostream& o) { writePly(o, parts); };
+  } else {
+    throw OutputError(file.string(), "unsupported export type '." + ext + "' (use .glb, .obj or .ply)");
+  }
+  writeFileAtomically(file, writer);
+}
+
+void exportMesh(const fs::path& file, const Mesh& mesh) {
+  exportParts(file, {PartMesh{0, "part_0", mesh}});
+}
+
+}  // namespace h3d
