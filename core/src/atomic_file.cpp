@@ -17,8 +17,13 @@ namespace {
 
 fs::path temporarySibling(const fs::path& target) {
   std::random_device rd;
-  const auto tag = std::to_string(rd()) + std::to_string(::getpid());
-  return target.parent_path() / ("." + target.filename().string() + ".tmp-" + tag);
+  // Appended piecewise: GCC 12 warns (-Wrestrict) on a chain of operator+.
+  std::string name(".");
+  name.append(target.filename().string());
+  name.append(".tmp-");
+  name.append(std::to_string(rd()));
+  name.append(std::to_string(::getpid()));
+  return target.parent_path() / name;
 }
 
 void syncFile(const fs::path& file) {

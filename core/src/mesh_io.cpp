@@ -1,5 +1,6 @@
 #include "h3dpart/mesh_io.h"
 
+#include <assimp/importerdesc.h>
 #include <assimp/postprocess.h>
 #include <assimp/scene.h>
 
@@ -144,6 +145,7 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
     if (!scene || !scene->mRootNode) {
       std::string why = importer.GetErrorString();
       if (why.empty()) why = "not a readable mesh";
+      if (why.find("no faces") != std::string::npos) throw InputError(name, "the file holds no triangles");
       // Assimp messages can span lines; the boundary wants one.
       std::replace(why.begin(), why.end(), '\n', ' ');
       throw InputError(name, "cannot read as ." + lowerExtension(file) + ": " + why);
