@@ -1,0 +1,277 @@
+// The `h3dpart` command line: usage, the pipeline end to end, every kind of
+// bad input with its exit code and one-line message, no half-written output,
+// broken model packages, Ctrl-C.
+#include <signal.h>
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <fstream>
+
+#include "h3dpart/mesh_io.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const QString kCli = QStringLiteral(H3DPART_BINARY_DIR "/app/h3dpart");
+const QString kSample = QStringLiteral(H3DPART_SOURCE_DIR "/resources/samples/table.glb");
+
+struct Result {
+  int exitCode = -1;
+  QString out, err;
+};
+
+Result runCli(const QStringList& args, int timeoutMs = 240000) {
+  QProcess p;
+  p.start(kCli, args);
+  if (!p.waitForFinished(timeoutMs)) {
+    p.kill();
+    p.waitForFinished();
+    return {-2, {}, "timed out"};
+  }
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -3, QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+void writeBytes(const QString& file, const QByteArray& bytes) {
+  QFile f(file);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(bytes);
+}
+
+// The last non-empty stderr line: where the error message must be.
+QString lastLine(const QString& text) {
+  const QStringList lines = text.split('\n', Qt::SkipEmptyParts);
+  return lines.isEmpty() ? QString() : lines.last();
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    QVERIFY2(QFileInfo::exists(kCli), qPrintable(kCli));
+  }
+
+  void helpAndVersion() {
+    const Result help = runCli({"--help"});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("segment IN -o OUT"));
+    const Result version = runCli({"--version"});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(version.out.startsWith("h3dpart "));
+  }
+
+  void usageErrors_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("no command") << QStringList{} << "no command";
+    QTest::newRow("unknown command") << QStringList{"explode"} << "unknown command";
+    QTest::newRow("unknown option") << QStringList{"segment", "a.obj", "-o", "b.glb", "--frobnicate"}
+                                    << "unknown option";
+    QTest::newRow("no output") << QStringList{"segment", "a.obj"} << "needs -o";
+    QTest::newRow("bad output type") << QStringList{"segment", "a.obj", "-o", "b.xyz"} << "unsupported output";
+    QTest::newRow("bad seed") << QStringList{"run", "a.obj", "-o", "b.glb", "--seed", "x"} << "not a whole number";
+    QTest::newRow("bad resolution") << QStringList{"generate", "a.obj", "-o", "b.glb", "--resolution", "2"}
+                                    << "between 8 and 512";
+    QTest::newRow("bad device") << QStringList{"run", "a.obj", "-o", "b.glb", "--device", "tpu"} << "--device";
+    QTest::newRow("bad policy") << QStringList{"models", "--policy", "hoard"} << "--policy";
+  }
+  void usageErrors() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const Result r = runCli(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(expected), qPrintable(r.err));
+  }
+
+  void badInput_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QByteArray garbage;
+    for (int i = 0; i < 8192; ++i) garbage.append(char((i * 2654435761u) >> 13));
+    QFile sample(kSample);
+    sample.open(QIODevice::ReadOnly);
+    const QByteArray glb = sample.readAll();
+    QTest::newRow("missing") << "missing.obj" << QByteArray() << "no such file";
+    QTest::newRow("empty") << "empty.glb" << QByteArray("") << "empty file";
+    QTest::newRow("truncated glb") << "truncated.glb" << glb.left(glb.size() / 3) << "cannot read";
+    QTest::newRow("random bytes .obj") << "random.obj" << garbage << "random.obj";
+    QTest::newRow("random bytes .stl") << "random.stl" << garbage << "random.stl";
+    QTest::newRow("random bytes .glb") << "random.glb" << garbage << "cannot read";
+    QTest::newRow("no faces") << "nofaces.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 1 1 1\n") << "no triangles";
+    QTest::newRow("nan") << "nan.obj" << QByteArray("v 0 0 0\nv 1 nan 0\nv 1 1 1\nf 1 2 3\n") << "NaN";
+    QTest::newRow("unsupported") << "mesh.xyz" << QByteArray("1 2 3") << "unsupported file type";
+  }
+  void badInput() {
+    QFETCH(QString, file);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    const QString in = path(file);
+    if (file != "missing.obj") writeBytes(in, content);
+    const QString out = path("out-" + file + ".glb");
+    const Result r = runCli({"run", in, "-o", out, "--quiet"});
+    QCOMPARE(r.exitCode, 1);
+    const QString line = lastLine(r.err);
+    QVERIFY2(line.contains(file) && line.contains(expected, Qt::CaseInsensitive), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(out));
+  }
+
+  void segmentWritesPartsLabelsAndReport() {
+    const QString out = path("seg.glb"), labels = path("seg.labels"), report = path("seg.json");
+    const Result r = runCli({"segment", kSample, "-o", out, "--face-labels", labels, "--json", report});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const h3d::Mesh input = h3d::importMesh(kSample.toStdString());
+    QFile lf(labels);
+    QVERIFY(lf.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = lf.readAll().split('\n');
+    QCOMPARE(std::size_t(lines.size() - 1), input.faces.size());  // one per triangle + final newline
+    QFile rf(report);
+    QVERIFY(rf.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
+    QVERIFY(json["part_count"].toInt() >= 2);
+    QVERIFY(json["stages_s"].toObject().contains("segment"));
+    QVERIFY(json["peak_rss_bytes"].toDouble() > 0);
+    // The cut parts together are the input, triangle for triangle.
+    QCOMPARE(h3d::importMesh(out.toStdString()).faces.size(), input.faces.size());
+  }
+
+  void generateFromLabelsFile() {
+    const QString labels = path("seg.labels");
+    QVERIFY(QFileInfo::exists(labels));
+    const QString out = path("gen.obj"), report = path("gen.json");
+    const Result r = runCli({"generate", kSample, "-o", out, "--labels", labels, "--resolution", "40", "--json", report});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile rf(report);
+    QVERIFY(rf.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
+    QVERIFY(json["output_parts"].toInt() >= 2);
+    QVERIFY(!json["stages_s"].toObject().contains("segment"));  // labels given: no segmentation
+  }
+
+  void labelsFileOfWrongLength() {
+    writeBytes(path("short.labels"), "0\n1\n");
+    const Result r = runCli({"generate", kSample, "-o", path("x.glb"), "--labels", path("short.labels")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(lastLine(r.err).contains("short.labels") && r.err.contains("labels for"), qPrintable(r.err));
+  }
+
+  void outputFolderMissing() {
+    const Result r = runCli({"segment", kSample, "-o", path("no/such/dir/x.glb"), "--quiet"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(lastLine(r.err).contains("x.glb"), qPrintable(r.err));
+  }
+
+  void largeMeshWorks() {
+    // A box refined to about 2M triangles, written as binary PLY.
+    h3d::Mesh box;
+    const int n = 409;  // 12 * 409^2 = 2.0M triangles
+    const h3d::Vec3 corners[8] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0},
+                                  {0, 0, 1}, {1, 0, 1}, {1, 1, 1}, {0, 1, 1}};
+    const int quads[6][4] = {{0, 3, 2, 1}, {4, 5, 6, 7}, {0, 1, 5, 4}, {1, 2, 6, 5}, {2, 3, 7, 6}, {3, 0, 4, 7}};
+    for (const auto& q : quads) {
+      const auto base = static_cast<std::uint32_t>(box.vertices.size());
+      const h3d::Vec3 a = corners[q[0]], b = corners[q[1]], d = corners[q[3]];
+      for (int i = 0; i <= n; ++i)
+        for (int j = 0; j <= n; ++j) box.vertices.push_back(a + (b - a) * (float(i) / n) + (d - a) * (float(j) / n));
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+          const std::uint32_t v00 = base + i * (n + 1) + j, v10 = v00 + n + 1;
+          box.faces.push_back({v00, v10, v10 + 1});
+          box.faces.push_back({v00, v10 + 1, v00 + 1});
+        }
+    }
+    QVERIFY(box.faces.size() > 2'000'000);
+    const QString in = path("big.ply"), out = path("big-parts.glb");
+    h3d::exportMesh(in.toStdString(), box);
+    QElapsedTimer timer;
+    timer.start();
+    const Result r = runCli({"segment", in, "-o", out, "--quiet"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(h3d::importMesh(out.toStdString()).faces.size(), box.faces.size());
+    qInfo("2M-triangle segment: %lld ms", timer.elapsed());
+  }
+
+  void brokenPackages_data() {
+    QTest::addColumn<QString>("brokenCase");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("bad hash") << "bad-hash" << "sha256";
+    QTest::newRow("missing file") << "missing-file" << ".pt";
+    QTest::newRow("wrong role") << "wrong-role" << "role";
+    QTest::newRow("throws") << "throws" << "deliberate failure";
+  }
+  void brokenPackages() {
+    QFETCH(QString, brokenCase);
+    QFETCH(QString, expected);
+    const QString broken = path("broken");
+    if (!QFileInfo::exists(broken + "/throws")) {
+      QProcess py;
+      py.start("/usr/bin/python3", {H3DPART_SOURCE_DIR "/tests/fixtures/make_broken_packages.py",
+                                    qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR), broken});
+      QVERIFY(py.waitForFinished(120000));
+      QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
+    }
+    const QString out = path("broken-" + brokenCase + ".glb");
+    const Result r = runCli({"segment", kSample, "-o", out, "--quiet", "--models", broken + "/" + brokenCase});
+    QCOMPARE(r.exitCode, 3);
+    const QString line = lastLine(r.err);
+    QVERIFY2(line.contains("segmenter") && line.contains(expected, Qt::CaseInsensitive), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(out));
+    // `models` lists the broken package as invalid, with the same reason.
+    const Result list = runCli({"models", "--models", broken + "/" + brokenCase});
+    QCOMPARE(list.exitCode, 3);
+  }
+
+  void modelsListsAndValidates() {
+    const Result r = runCli({"models", "--json"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QStringList roles;
+    for (const auto& m : json["models"].toArray()) {
+      QVERIFY(m.toObject()["valid"].toBool());
+      QCOMPARE(m.toObject()["state"].toString(), QString("Unloaded"));  // validated, then released
+      roles << m.toObject()["role"].toString();
+    }
+    QVERIFY(roles.contains("segmenter") && roles.contains("generator"));
+  }
+
+  void ctrlCCancelsWithoutOutput() {
+    const QString out = path("cancelled.glb");
+    QProcess p;
+    p.start(kCli, {"run", kSample, "-o", out, "--resolution", "96"});
+    QVERIFY(p.waitForStarted());
+    // Wait until the work is under way, then interrupt.
+    QElapsedTimer t;
+    t.start();
+    QByteArray err;
+    while (!err.contains("inference") && !err.contains("generat") && t.elapsed() < 60000) {
+      p.waitForReadyRead(100);
+      err += p.readAllStandardError();
+    }
+    QVERIFY2(p.state() == QProcess::Running, err.constData());
+    QElapsedTimer stop;
+    stop.start();
+    ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY2(stop.elapsed() < 2000, qPrintable(QString::number(stop.elapsed())));
+    QVERIFY(!QFileInfo::exists(out));
+    for (const QString& f : QDir(dir_.path()).entryList(QDir::Files | QDir::Hidden)) {
+      QVERIFY2(!f.contains(".tmp-"), qPrintable(f));
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

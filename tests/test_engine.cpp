@@ -1,0 +1,101 @@
+// The inference engine: work runs off the calling thread, results come back
+// as queued signals, cancel stops a running job quickly, errors arrive as
+// failed() with the exit code of their kind, and the manager unloads after.
+#include <QSignalSpy>
+#include <QtTest>
+
+#include "h3dpart/engine/inference_engine.h"
+#include "h3dpart/mesh_io.h"
+
+using namespace h3d;
+
+namespace {
+std::shared_ptr<ModelManager> makeManager() {
+  auto manager = std::make_shared<ModelManager>(ManagerConfig{.device = "cpu"});
+  manager->addPackages(qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR).toStdString());
+  return manager;
+}
+MeshPtr sample() {
+  return std::make_shared<const Mesh>(importMesh(H3DPART_SOURCE_DIR "/resources/samples/table.glb"));
+}
+}  // namespace
+
+class TestEngine : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void segmentThenGenerateOffThread() {
+    InferenceEngine engine(makeManager());
+    QSignalSpy segmented(&engine, &InferenceEngine::segmented);
+    QSignalSpy generated(&engine, &InferenceEngine::generated);
+    QSignalSpy progress(&engine, &InferenceEngine::progress);
+    QSignalSpy busy(&engine, &InferenceEngine::busyChanged);
+    const MeshPtr mesh = sample();
+
+    // The request returns at once; the work happens on the engine thread.
+    QElapsedTimer t;
+    t.start();
+    const quint64 job = engine.segment(mesh, {});
+    QVERIFY(t.elapsed() < 50);
+    QVERIFY(engine.busy());
+    QVERIFY(segmented.wait(120000));
+    QCOMPARE(segmented.first().at(0).toULongLong(), job);
+    const auto seg = segmented.first().at(1).value<SegmentationPtr>();
+    QVERIFY(seg && seg->partCount() >= 2);
+    QCOMPARE(seg->faceLabels.size(), mesh->faces.size());
+
+    QStringList stages;
+    for (const auto& args : progress) stages << args.at(1).toString();
+    QVERIFY2(stages.contains("sampling") && stages.contains("inference"), qPrintable(stages.join(",")));
+
+    GenerateOptions go;
+    go.resolution = 32;
+    engine.generate(mesh, seg, go);
+    QVERIFY(generated.wait(240000));
+    const auto parts = generated.first().at(1).value<GeneratedPartsPtr>();
+    QCOMPARE(int(parts->parts.size()), seg->partCount());
+    QTRY_VERIFY(!engine.busy());
+    QCOMPARE(busy.last().at(0).toBool(), false);
+    // Sequential policy: nothing stays loaded after the operation.
+    QTRY_COMPARE(engine.manager().snapshot().modelDeviceBytes, std::uint64_t(0));
+  }
+
+  void cancelStopsWithinASecond() {
+    InferenceEngine engine(makeManager());
+    QSignalSpy cancelled(&engine, &InferenceEngine::cancelled);
+    QSignalSpy generated(&engine, &InferenceEngine::generated);
+    QSignalSpy progress(&engine, &InferenceEngine::progress);
+    const MeshPtr mesh = sample();
+    Segmentation seg;
+    seg.faceLabels.assign(mesh->faces.size(), 0);
+    refreshParts(*mesh, seg);
+    GenerateOptions go;
+    go.resolution = 160;  // long enough to be caught in the middle
+    engine.generate(mesh, std::make_shared<const Segmentation>(seg), go);
+    const quint64 queued = engine.segment(mesh, {});  // dropped by the cancel
+    QTRY_VERIFY_WITH_TIMEOUT(progress.size() > 2, 60000);
+    QElapsedTimer t;
+    t.start();
+    engine.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(cancelled.size() == 2, 5000);
+    QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(generated.size(), 0);
+    QCOMPARE(cancelled.last().at(0).toULongLong(), queued);
+    // The engine keeps working after a cancel.
+    QSignalSpy segmented(&engine, &InferenceEngine::segmented);
+    engine.segment(mesh, {});
+    QVERIFY(segmented.wait(120000));
+  }
+
+  void errorsArriveAsFailed() {
+    auto manager = std::make_shared<ModelManager>(ManagerConfig{.device = "cpu"});  // no packages
+    InferenceEngine engine(manager);
+    QSignalSpy failed(&engine, &InferenceEngine::failed);
+    engine.segment(sample(), {});
+    QVERIFY(failed.wait(30000));
+    QCOMPARE(failed.first().at(2).toInt(), int(ExitCode::ModelProblem));
+    QVERIFY(!failed.first().at(1).toString().isEmpty());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "test_engine.moc"
