@@ -1,0 +1,19 @@
+#pragma once
+// Process set-up the viewer depends on. prepareApplication() must run before
+// the QApplication is constructed: the default surface format is read when
+// the first GL context is created, and the platform plugin when the
+// application starts.
+namespace h3d::ui {
+
+// Sets QT_QPA_PLATFORM=xcb unless the user chose a platform (VTK 9.1 loads
+// GL through GLEW, which needs GLX), and the default surface format VTK
+// expects: OpenGL 3.2 core, depth 24, stencil 8, no multisampling.
+void prepareApplication();
+
+// Registers the engine's value types for queued connections. Call once after
+// the QApplication exists (idempotent).
+void registerMetaTypes();
+
+const char* versionString();
+
+}  // namespace h3d::ui

@@ -1,0 +1,90 @@
+#pragma once
+// The studio's main window: the viewer in the centre, the parts legend and
+// the model panel as docks, file actions, the Segment / Generate toolbar, a
+// progress bar with stage names and a message bar for errors.
+#include <QMainWindow>
+#include <QString>
+#include <QStringList>
+
+#include "h3dpart/engine/inference_engine.h"
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QToolButton;
+class QFrame;
+class QMenu;
+
+namespace h3d::ui {
+
+class StudioDocument;
+class MeshLoader;
+class JobController;
+class MeshViewer;
+class PartsPanel;
+class ModelPanel;
+class RecentFiles;
+class FileActions;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(InferenceEngine& engine, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Opens a mesh (asynchronously); the old one stays until the new one loads.
+  void openFile(const QString& path);
+  // Several files dropped or chosen: asks which one to open.
+  void openOneOf(const QStringList& paths);
+
+  StudioDocument& document() const { return *document_; }
+  MeshLoader& loader() const { return *loader_; }
+  JobController& jobs() const { return *jobs_; }
+  MeshViewer& viewer() const { return *viewer_; }
+  PartsPanel& partsPanel() const { return *parts_; }
+  ModelPanel& modelPanel() const { return *models_; }
+  QAction* segmentAction() const { return segment_; }
+  QAction* generateAction() const { return generate_; }
+  QAction* cancelAction() const { return cancel_; }
+  QString messageText() const;  // the message bar's text ("" when hidden)
+  QString stageText() const;
+
+  // Shows a message in the window's message bar (errors stay until closed).
+  void showMessage(const QString& text, bool error);
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildActions();
+  void buildMenus();
+  void buildDocks();
+  void updateActions();
+  void onLoaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  void onProgress(const QString& stage, double fraction);
+  void refreshViewer();
+  void saveSettings() const;
+  void restoreSettings();
+
+  InferenceEngine& engine_;
+  StudioDocument* document_;
+  MeshLoader* loader_;
+  JobController* jobs_;
+  MeshViewer* viewer_;
+  PartsPanel* parts_;
+  ModelPanel* models_;
+  RecentFiles* recent_;
+  FileActions* fileActions_;
+  QAction* segment_ = nullptr;
+  QAction* generate_ = nullptr;
+  QAction* cancel_ = nullptr;
+  QMenu* viewMenu_ = nullptr;
+  QFrame* messageBar_ = nullptr;
+  QLabel* messageLabel_ = nullptr;
+  QLabel* stageLabel_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+};
+
+}  // namespace h3d::ui

@@ -1,0 +1,40 @@
+#pragma once
+// Imports mesh files off the GUI thread. A newer request supersedes an older
+// one: only the latest request's result is delivered.
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <vector>
+
+#include "h3dpart/engine/inference_engine.h"
+
+namespace h3d::ui {
+
+class MeshLoader : public QObject {
+  Q_OBJECT
+ public:
+  explicit MeshLoader(QObject* parent = nullptr);
+  ~MeshLoader() override;  // waits for imports still running
+
+  void load(const QString& path);
+  bool busy() const { return pendingRequest_ != 0; }
+
+  // Import filter for file dialogs ("Meshes (*.obj *.ply ...)").
+  static QString dialogFilter();
+  static bool canLoad(const QString& path);
+
+ Q_SIGNALS:
+  void loaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  void failed(const QString& path, const QString& message);
+  void busyChanged(bool busy);
+
+ private:
+  void deliver(quint64 request, const QString& path, h3d::MeshPtr mesh, const QString& summary,
+               const QString& error);
+
+  quint64 lastRequest_ = 0;
+  quint64 pendingRequest_ = 0;
+  std::vector<QThread*> threads_;
+};
+
+}  // namespace h3d::ui

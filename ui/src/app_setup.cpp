@@ -1,0 +1,39 @@
+#include "h3dpart/ui/app_setup.h"
+
+#include <QMetaType>
+#include <QSurfaceFormat>
+#include <cstdlib>
+
+#include "h3dpart/engine/inference_engine.h"
+
+namespace h3d::ui {
+
+void prepareApplication() {
+  // 0 = do not overwrite: a user's QT_QPA_PLATFORM (offscreen, wayland) wins.
+  setenv("QT_QPA_PLATFORM", "xcb", 0);
+  QSurfaceFormat format;
+  format.setRenderableType(QSurfaceFormat::OpenGL);
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  format.setDepthBufferSize(24);
+  format.setStencilBufferSize(8);
+  format.setRedBufferSize(8);
+  format.setGreenBufferSize(8);
+  format.setBlueBufferSize(8);
+  format.setAlphaBufferSize(8);
+  format.setSamples(0);  // VTK resolves its own framebuffer; MSAA here only costs
+  format.setSwapInterval(0);
+  QSurfaceFormat::setDefaultFormat(format);
+}
+
+void registerMetaTypes() {
+  qRegisterMetaType<h3d::SegmentationPtr>("h3d::SegmentationPtr");
+  qRegisterMetaType<h3d::GeneratedPartsPtr>("h3d::GeneratedPartsPtr");
+  qRegisterMetaType<h3d::MeshPtr>("h3d::MeshPtr");
+}
+
+const char* versionString() {
+  return H3DPART_VERSION;
+}
+
+}  // namespace h3d::ui

@@ -1,0 +1,361 @@
+#include "h3dpart/ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "file_actions.h"
+#include "h3dpart/ui/app_setup.h"
+#include "h3dpart/ui/job_controller.h"
+#include "h3dpart/ui/mesh_loader.h"
+#include "h3dpart/ui/mesh_viewer.h"
+#include "h3dpart/ui/model_panel.h"
+#include "h3dpart/ui/parts_panel.h"
+#include "h3dpart/ui/studio_document.h"
+#include "icons.h"
+#include "recent_files.h"
+
+namespace h3d::ui {
+
+namespace {
+
+QStringList localFiles(const QMimeData* mime) {
+  QStringList files;
+  if (!mime || !mime->hasUrls()) return files;
+  for (const QUrl& url : mime->urls())
+    if (url.isLocalFile()) files << url.toLocalFile();
+  return files;
+}
+
+// A checkable action bound to a viewer setting.
+QAction* toggle(QObject* parent, const QString& text, bool on, const QKeySequence& key) {
+  auto* a = new QAction(text, parent);
+  a->setCheckable(true);
+  a->setChecked(on);
+  a->setShortcut(key);
+  return a;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent)
+    : QMainWindow(parent),
+      engine_(engine),
+      document_(new StudioDocument(this)),
+      loader_(new MeshLoader(this)),
+      jobs_(new JobController(engine, *document_, this)),
+      viewer_(new MeshViewer(this)),
+      parts_(new PartsPanel(*viewer_, this)),
+      models_(new ModelPanel(engine, this)),
+      recent_(new RecentFiles(this)),
+      fileActions_(new FileActions(*document_, this)) {
+  registerMetaTypes();
+  setWindowTitle(tr("h3dpart studio"));
+  setWindowIcon(icons::make(icons::Kind::App));
+  setAcceptDrops(true);
+  setObjectName("MainWindow");
+
+  // Message bar above the view: errors stay until closed, never only a log line.
+  messageBar_ = new QFrame(this);
+  messageBar_->setObjectName("messageBar");
+  messageLabel_ = new QLabel(messageBar_);
+  messageLabel_->setWordWrap(true);
+  messageLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* close = new QToolButton(messageBar_);
+  close->setText(QStringLiteral("✕"));
+  close->setAutoRaise(true);
+  auto* barLayout = new QHBoxLayout(messageBar_);
+  barLayout->setContentsMargins(8, 4, 4, 4);
+  barLayout->addWidget(messageLabel_, 1);
+  barLayout->addWidget(close);
+  messageBar_->hide();
+  connect(close, &QToolButton::clicked, messageBar_, &QWidget::hide);
+
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addWidget(messageBar_);
+  layout->addWidget(viewer_, 1);
+  setCentralWidget(central);
+
+  stageLabel_ = new QLabel(this);
+  progress_ = new QProgressBar(this);
+  progress_->setRange(0, 1000);
+  progress_->setMaximumWidth(220);
+  progress_->setTextVisible(false);
+  progress_->hide();
+  statusBar()->addPermanentWidget(stageLabel_);
+  statusBar()->addPermanentWidget(progress_);
+
+  buildActions();
+  buildMenus();
+  buildDocks();
+
+  connect(fileActions_, &FileActions::openRequested, this, &MainWindow::openFile);
+  connect(fileActions_, &FileActions::exported, this,
+          [this](const QString& path) { showMessage(tr("Exported %1").arg(path), false); });
+  connect(fileActions_, &FileActions::exportFailed, this,
+          [this](const QString& message) { showMessage(message, true); });
+  connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
+  connect(loader_, &MeshLoader::loaded, this, &MainWindow::onLoaded);
+  connect(loader_, &MeshLoader::failed, this, [this](const QString& path, const QString& message) {
+    // The old mesh stays; the message says which file and why.
+    stageLabel_->clear();
+    showMessage(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), message), true);
+  });
+  connect(loader_, &MeshLoader::busyChanged, this, [this](bool busy) {
+    if (busy) stageLabel_->setText(tr("reading file…"));
+    updateActions();
+  });
+  connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
+  connect(jobs_, &JobController::progress, this, &MainWindow::onProgress);
+  connect(jobs_, &JobController::succeeded, this,
+          [this](const QString& message) { statusBar()->showMessage(message, 8000); });
+  connect(jobs_, &JobController::failed, this,
+          [this](const QString& message) { showMessage(message, true); });
+  connect(jobs_, &JobController::cancelled, this,
+          [this] { statusBar()->showMessage(tr("Cancelled; the previous result is kept"), 8000); });
+  connect(document_, &StudioDocument::changed, this, &MainWindow::refreshViewer);
+  connect(viewer_, &MeshViewer::hoveredPartChanged, this, [this](int, const QString& name) {
+    if (!name.isEmpty()) statusBar()->showMessage(name, 3000);
+  });
+
+  restoreSettings();
+  updateActions();
+  statusBar()->showMessage(tr("Open a mesh (Ctrl+O) or drop one onto the window"));
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+  segment_ = new QAction(icons::make(icons::Kind::Segment), tr("&Segment"), this);
+  segment_->setShortcut(Qt::Key_F5);
+  segment_->setStatusTip(tr("Split the mesh into parts (F5)"));
+  generate_ = new QAction(icons::make(icons::Kind::Generate), tr("&Generate"), this);
+  generate_->setShortcut(Qt::Key_F6);
+  generate_->setStatusTip(tr("Generate a complete closed mesh for each part (F6)"));
+  cancel_ = new QAction(icons::make(icons::Kind::Cancel), tr("&Cancel"), this);
+  cancel_->setShortcut(Qt::Key_Escape);
+  cancel_->setStatusTip(tr("Stop the running job; the last result stays (Esc)"));
+  connect(segment_, &QAction::triggered, jobs_, &JobController::segment);
+  connect(generate_, &QAction::triggered, jobs_, &JobController::generate);
+  connect(cancel_, &QAction::triggered, jobs_, &JobController::cancel);
+
+  auto* tools = addToolBar(tr("Main"));
+  tools->setObjectName("mainToolBar");
+  tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tools->addAction(fileActions_->open());
+  tools->addAction(fileActions_->exportResult());
+  tools->addSeparator();
+  tools->addAction(segment_);
+  tools->addAction(generate_);
+  tools->addAction(cancel_);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(fileActions_->open());
+  file->addMenu(recent_->menu());
+  file->addAction(fileActions_->exportResult());
+  file->addSeparator();
+  file->addAction(fileActions_->quit());
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  auto* reset = view->addAction(tr("&Reset View"), viewer_, &MeshViewer::resetView);
+  reset->setShortcut(Qt::Key_Home);
+  auto* fit = view->addAction(tr("&Fit to Selection"), viewer_, &MeshViewer::fitToSelection);
+  fit->setShortcut(Qt::Key_F);
+  view->addSeparator();
+  auto* smooth = toggle(this, tr("&Smooth Shading"), viewer_->smoothShading(), Qt::Key_S);
+  auto* wire = toggle(this, tr("&Wireframe Overlay"), viewer_->wireframe(), Qt::Key_W);
+  auto* axes = toggle(this, tr("&Axes"), viewer_->axesVisible(), Qt::Key_A);
+  auto* grid = toggle(this, tr("Floor &Grid"), viewer_->gridVisible(), Qt::Key_G);
+  connect(smooth, &QAction::toggled, viewer_, &MeshViewer::setSmoothShading);
+  connect(wire, &QAction::toggled, viewer_, &MeshViewer::setWireframe);
+  connect(axes, &QAction::toggled, viewer_, &MeshViewer::setAxesVisible);
+  connect(grid, &QAction::toggled, viewer_, &MeshViewer::setGridVisible);
+  for (auto* a : {smooth, wire, axes, grid}) {
+    a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    viewer_->addAction(a);
+    view->addAction(a);
+  }
+  reset->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  fit->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  viewer_->addAction(reset);
+  viewer_->addAction(fit);
+  auto* shownGenerated = toggle(this, tr("Show &Generated Parts"), true, Qt::Key_T);
+  shownGenerated->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  connect(shownGenerated, &QAction::toggled, viewer_, &MeshViewer::setShowGenerated);
+  connect(viewer_, &MeshViewer::partsChanged, shownGenerated, [this, shownGenerated] {
+    const QSignalBlocker block(shownGenerated);
+    shownGenerated->setChecked(viewer_->showGenerated());
+    shownGenerated->setEnabled(viewer_->hasGenerated());
+  });
+  viewer_->addAction(shownGenerated);
+  view->addAction(shownGenerated);
+  view->addSeparator();
+  viewMenu_ = view;
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(segment_);
+  run->addAction(generate_);
+  run->addAction(cancel_);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About"), this, [this] {
+    QMessageBox::about(this, tr("About h3dpart studio"),
+                       tr("<b>h3dpart studio %1</b><p>Splits a 3D mesh into parts and generates "
+                          "each part as a complete closed mesh.</p>")
+                           .arg(versionString()));
+  });
+}
+
+void MainWindow::buildDocks() {
+  auto* partsDock = new QDockWidget(tr("Parts"), this);
+  partsDock->setObjectName("partsDock");
+  partsDock->setWidget(parts_);
+  addDockWidget(Qt::LeftDockWidgetArea, partsDock);
+  auto* modelsDock = new QDockWidget(tr("Models"), this);
+  modelsDock->setObjectName("modelsDock");
+  modelsDock->setWidget(models_);
+  addDockWidget(Qt::RightDockWidgetArea, modelsDock);
+  viewMenu_->addAction(partsDock->toggleViewAction());
+  viewMenu_->addAction(modelsDock->toggleViewAction());
+  resizeDocks({partsDock, modelsDock}, {200, 430}, Qt::Horizontal);
+}
+
+void MainWindow::updateActions() {
+  segment_->setEnabled(jobs_->canSegment());
+  generate_->setEnabled(jobs_->canGenerate());
+  cancel_->setEnabled(jobs_->running());
+  if (!jobs_->running() && !loader_->busy()) {
+    progress_->hide();
+    stageLabel_->clear();
+  }
+}
+
+void MainWindow::openFile(const QString& path) {
+  if (path.isEmpty()) return;
+  statusBar()->showMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+  loader_->load(path);
+}
+
+void MainWindow::openOneOf(const QStringList& paths) {
+  if (paths.isEmpty()) return;
+  if (paths.size() == 1) {
+    openFile(paths.first());
+    return;
+  }
+  QStringList names;
+  for (const QString& p : paths) names << QFileInfo(p).fileName();
+  bool ok = false;
+  const QString chosen = QInputDialog::getItem(this, tr("Open which file?"),
+                                               tr("Several files were dropped; one is opened at "
+                                                  "a time:"),
+                                               names, 0, false, &ok);
+  if (ok) openFile(paths.at(names.indexOf(chosen)));
+}
+
+void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summary) {
+  messageBar_->hide();
+  document_->setInput(path, std::move(mesh));
+  recent_->add(path);
+  setWindowTitle(tr("%1 — h3dpart studio").arg(QFileInfo(path).fileName()));
+  statusBar()->showMessage(summary);
+}
+
+void MainWindow::onProgress(const QString& stage, double fraction) {
+  progress_->show();
+  progress_->setValue(int(qBound(0.0, fraction, 1.0) * 1000));
+  stageLabel_->setText(stage);
+}
+
+QString MainWindow::stageText() const {
+  return stageLabel_->text();
+}
+
+void MainWindow::refreshViewer() {
+  // Rebuilds only the layer that changed, so the camera stays where it is.
+  const auto& seg = document_->segmentation();
+  viewer_->setInput(document_->mesh(), seg);
+  viewer_->setGenerated(document_->generated());
+  if (document_->hasGenerated()) viewer_->setShowGenerated(true);
+}
+
+void MainWindow::showMessage(const QString& text, bool error) {
+  messageLabel_->setText(text);
+  messageBar_->setStyleSheet(
+      error ? "#messageBar{background:#f8d7da;border-bottom:1px solid #d9a1a7}"
+            : "#messageBar{background:#d9ecdb;border-bottom:1px solid #9fc8a4}");
+  messageBar_->show();
+  if (error) QApplication::beep();
+}
+
+QString MainWindow::messageText() const {
+  return messageBar_->isVisible() || !messageBar_->isHidden() ? messageLabel_->text() : QString();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  for (const QString& f : localFiles(event->mimeData()))
+    if (MeshLoader::canLoad(f)) {
+      event->acceptProposedAction();
+      return;
+    }
+  // Unsupported files are accepted too, so the drop can say why it fails.
+  if (!localFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QStringList files = localFiles(event->mimeData());
+  if (files.isEmpty()) return;
+  event->acceptProposedAction();
+  QStringList supported;
+  for (const QString& f : files)
+    if (MeshLoader::canLoad(f)) supported << f;
+  if (supported.isEmpty()) {
+    showMessage(tr("Could not open %1: not a supported mesh format")
+                    .arg(QFileInfo(files.first()).fileName()),
+                true);
+    return;
+  }
+  openOneOf(supported);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  jobs_->cancel();
+  saveSettings();
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::saveSettings() const {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  models_->saveSettings();
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
+  restoreState(settings.value("window/state").toByteArray());
+  models_->loadSettings();
+}
+
+}  // namespace h3d::ui
