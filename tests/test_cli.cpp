@@ -33,7 +33,8 @@ Result runCli(const QStringList& args, int timeoutMs = 240000) {
     p.waitForFinished();
     return {-2, {}, "timed out"};
   }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -3, QString::fromUtf8(p.readAllStandardOutput()),
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -3,
+          QString::fromUtf8(p.readAllStandardOutput()),
           QString::fromUtf8(p.readAllStandardError())};
 }
 
@@ -77,14 +78,18 @@ class TestCli : public QObject {
     QTest::addColumn<QString>("expected");
     QTest::newRow("no command") << QStringList{} << "no command";
     QTest::newRow("unknown command") << QStringList{"explode"} << "unknown command";
-    QTest::newRow("unknown option") << QStringList{"segment", "a.obj", "-o", "b.glb", "--frobnicate"}
-                                    << "unknown option";
+    QTest::newRow("unknown option")
+        << QStringList{"segment", "a.obj", "-o", "b.glb", "--frobnicate"} << "unknown option";
     QTest::newRow("no output") << QStringList{"segment", "a.obj"} << "needs -o";
-    QTest::newRow("bad output type") << QStringList{"segment", "a.obj", "-o", "b.xyz"} << "unsupported output";
-    QTest::newRow("bad seed") << QStringList{"run", "a.obj", "-o", "b.glb", "--seed", "x"} << "not a whole number";
-    QTest::newRow("bad resolution") << QStringList{"generate", "a.obj", "-o", "b.glb", "--resolution", "2"}
-                                    << "between 8 and 512";
-    QTest::newRow("bad device") << QStringList{"run", "a.obj", "-o", "b.glb", "--device", "tpu"} << "--device";
+    QTest::newRow("bad output type")
+        << QStringList{"segment", "a.obj", "-o", "b.xyz"} << "unsupported output";
+    QTest::newRow("bad seed") << QStringList{"run", "a.obj", "-o", "b.glb", "--seed", "x"}
+                              << "not a whole number";
+    QTest::newRow("bad resolution")
+        << QStringList{"generate", "a.obj", "-o", "b.glb", "--resolution", "2"}
+        << "between 8 and 512";
+    QTest::newRow("bad device") << QStringList{"run", "a.obj", "-o", "b.glb", "--device", "tpu"}
+                                << "--device";
     QTest::newRow("bad policy") << QStringList{"models", "--policy", "hoard"} << "--policy";
   }
   void usageErrors() {
@@ -110,8 +115,10 @@ class TestCli : public QObject {
     QTest::newRow("random bytes .obj") << "random.obj" << garbage << "random.obj";
     QTest::newRow("random bytes .stl") << "random.stl" << garbage << "random.stl";
     QTest::newRow("random bytes .glb") << "random.glb" << garbage << "cannot read";
-    QTest::newRow("no faces") << "nofaces.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 1 1 1\n") << "no triangles";
-    QTest::newRow("nan") << "nan.obj" << QByteArray("v 0 0 0\nv 1 nan 0\nv 1 1 1\nf 1 2 3\n") << "NaN";
+    QTest::newRow("no faces") << "nofaces.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 1 1 1\n")
+                              << "no triangles";
+    QTest::newRow("nan") << "nan.obj" << QByteArray("v 0 0 0\nv 1 nan 0\nv 1 1 1\nf 1 2 3\n")
+                         << "NaN";
     QTest::newRow("unsupported") << "mesh.xyz" << QByteArray("1 2 3") << "unsupported file type";
   }
   void badInput() {
@@ -124,19 +131,22 @@ class TestCli : public QObject {
     const Result r = runCli({"run", in, "-o", out, "--quiet"});
     QCOMPARE(r.exitCode, 1);
     const QString line = lastLine(r.err);
-    QVERIFY2(line.contains(file) && line.contains(expected, Qt::CaseInsensitive), qPrintable(r.err));
+    QVERIFY2(line.contains(file) && line.contains(expected, Qt::CaseInsensitive),
+             qPrintable(r.err));
     QVERIFY(!QFileInfo::exists(out));
   }
 
   void segmentWritesPartsLabelsAndReport() {
     const QString out = path("seg.glb"), labels = path("seg.labels"), report = path("seg.json");
-    const Result r = runCli({"segment", kSample, "-o", out, "--face-labels", labels, "--json", report});
+    const Result r =
+        runCli({"segment", kSample, "-o", out, "--face-labels", labels, "--json", report});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     const h3d::Mesh input = h3d::importMesh(kSample.toStdString());
     QFile lf(labels);
     QVERIFY(lf.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = lf.readAll().split('\n');
-    QCOMPARE(std::size_t(lines.size() - 1), input.faces.size());  // one per triangle + final newline
+    QCOMPARE(std::size_t(lines.size() - 1),
+             input.faces.size());  // one per triangle + final newline
     QFile rf(report);
     QVERIFY(rf.open(QIODevice::ReadOnly));
     const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
@@ -151,7 +161,8 @@ class TestCli : public QObject {
     const QString labels = path("seg.labels");
     QVERIFY(QFileInfo::exists(labels));
     const QString out = path("gen.obj"), report = path("gen.json");
-    const Result r = runCli({"generate", kSample, "-o", out, "--labels", labels, "--resolution", "40", "--json", report});
+    const Result r = runCli({"generate", kSample, "-o", out, "--labels", labels, "--resolution",
+                             "40", "--json", report});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QFile rf(report);
     QVERIFY(rf.open(QIODevice::ReadOnly));
@@ -162,9 +173,11 @@ class TestCli : public QObject {
 
   void labelsFileOfWrongLength() {
     writeBytes(path("short.labels"), "0\n1\n");
-    const Result r = runCli({"generate", kSample, "-o", path("x.glb"), "--labels", path("short.labels")});
+    const Result r =
+        runCli({"generate", kSample, "-o", path("x.glb"), "--labels", path("short.labels")});
     QCOMPARE(r.exitCode, 1);
-    QVERIFY2(lastLine(r.err).contains("short.labels") && r.err.contains("labels for"), qPrintable(r.err));
+    QVERIFY2(lastLine(r.err).contains("short.labels") && r.err.contains("labels for"),
+             qPrintable(r.err));
   }
 
   void outputFolderMissing() {
@@ -179,12 +192,14 @@ class TestCli : public QObject {
     const int n = 409;  // 12 * 409^2 = 2.0M triangles
     const h3d::Vec3 corners[8] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0},
                                   {0, 0, 1}, {1, 0, 1}, {1, 1, 1}, {0, 1, 1}};
-    const int quads[6][4] = {{0, 3, 2, 1}, {4, 5, 6, 7}, {0, 1, 5, 4}, {1, 2, 6, 5}, {2, 3, 7, 6}, {3, 0, 4, 7}};
+    const int quads[6][4] = {{0, 3, 2, 1}, {4, 5, 6, 7}, {0, 1, 5, 4},
+                             {1, 2, 6, 5}, {2, 3, 7, 6}, {3, 0, 4, 7}};
     for (const auto& q : quads) {
       const auto base = static_cast<std::uint32_t>(box.vertices.size());
       const h3d::Vec3 a = corners[q[0]], b = corners[q[1]], d = corners[q[3]];
       for (int i = 0; i <= n; ++i)
-        for (int j = 0; j <= n; ++j) box.vertices.push_back(a + (b - a) * (float(i) / n) + (d - a) * (float(j) / n));
+        for (int j = 0; j <= n; ++j)
+          box.vertices.push_back(a + (b - a) * (float(i) / n) + (d - a) * (float(j) / n));
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < n; ++j) {
           const std::uint32_t v00 = base + i * (n + 1) + j, v10 = v00 + n + 1;
@@ -206,10 +221,14 @@ class TestCli : public QObject {
   void brokenPackages_data() {
     QTest::addColumn<QString>("brokenCase");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("bad hash") << "bad-hash" << "sha256";
-    QTest::newRow("missing file") << "missing-file" << ".pt";
-    QTest::newRow("wrong role") << "wrong-role" << "role";
-    QTest::newRow("throws") << "throws" << "deliberate failure";
+    QTest::newRow("bad hash") << "bad-hash"
+                              << "sha256";
+    QTest::newRow("missing file") << "missing-file"
+                                  << ".pt";
+    QTest::newRow("wrong role") << "wrong-role"
+                                << "role";
+    QTest::newRow("throws") << "throws"
+                            << "deliberate failure";
   }
   void brokenPackages() {
     QFETCH(QString, brokenCase);
@@ -217,16 +236,19 @@ class TestCli : public QObject {
     const QString broken = path("broken");
     if (!QFileInfo::exists(broken + "/throws")) {
       QProcess py;
-      py.start("/usr/bin/python3", {H3DPART_SOURCE_DIR "/tests/fixtures/make_broken_packages.py",
-                                    qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR), broken});
+      py.start("/usr/bin/python3",
+               {H3DPART_SOURCE_DIR "/tests/fixtures/make_broken_packages.py",
+                qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR), broken});
       QVERIFY(py.waitForFinished(120000));
       QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
     }
     const QString out = path("broken-" + brokenCase + ".glb");
-    const Result r = runCli({"segment", kSample, "-o", out, "--quiet", "--models", broken + "/" + brokenCase});
+    const Result r =
+        runCli({"segment", kSample, "-o", out, "--quiet", "--models", broken + "/" + brokenCase});
     QCOMPARE(r.exitCode, 3);
     const QString line = lastLine(r.err);
-    QVERIFY2(line.contains("segmenter") && line.contains(expected, Qt::CaseInsensitive), qPrintable(r.err));
+    QVERIFY2(line.contains("segmenter") && line.contains(expected, Qt::CaseInsensitive),
+             qPrintable(r.err));
     QVERIFY(!QFileInfo::exists(out));
     // `models` lists the broken package as invalid, with the same reason.
     const Result list = runCli({"models", "--models", broken + "/" + brokenCase});

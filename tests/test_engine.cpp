@@ -12,11 +12,13 @@ using namespace h3d;
 namespace {
 std::shared_ptr<ModelManager> makeManager() {
   auto manager = std::make_shared<ModelManager>(ManagerConfig{.device = "cpu"});
-  manager->addPackages(qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR).toStdString());
+  manager->addPackages(
+      qEnvironmentVariable("H3DPART_MODELS", H3DPART_TEST_MODELS_DIR).toStdString());
   return manager;
 }
 MeshPtr sample() {
-  return std::make_shared<const Mesh>(importMesh(H3DPART_SOURCE_DIR "/resources/samples/table.glb"));
+  return std::make_shared<const Mesh>(
+      importMesh(H3DPART_SOURCE_DIR "/resources/samples/table.glb"));
 }
 }  // namespace
 
@@ -45,7 +47,8 @@ class TestEngine : public QObject {
 
     QStringList stages;
     for (const auto& args : progress) stages << args.at(1).toString();
-    QVERIFY2(stages.contains("sampling") && stages.contains("inference"), qPrintable(stages.join(",")));
+    QVERIFY2(stages.contains("sampling") && stages.contains("inference"),
+             qPrintable(stages.join(",")));
 
     GenerateOptions go;
     go.resolution = 32;

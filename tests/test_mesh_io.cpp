@@ -39,7 +39,9 @@ class TestMeshIo : public QObject {
   Q_OBJECT
  private:
   QTemporaryDir dir_;
-  fs::path path(const std::string& name) const { return fs::path(dir_.path().toStdString()) / name; }
+  fs::path path(const std::string& name) const {
+    return fs::path(dir_.path().toStdString()) / name;
+  }
 
  private Q_SLOTS:
   void initTestCase() {
@@ -50,15 +52,24 @@ class TestMeshIo : public QObject {
   void importsEveryFormat_data() {
     QTest::addColumn<QString>("ext");
     QTest::addColumn<QString>("assimpFormat");
-    QTest::newRow("obj") << "obj" << "";
-    QTest::newRow("off") << "off" << "";
-    QTest::newRow("ply") << "ply" << "plyb";
-    QTest::newRow("stl") << "stl" << "stlb";
-    QTest::newRow("glb") << "glb" << "glb2";
-    QTest::newRow("gltf") << "gltf" << "gltf2";
-    QTest::newRow("fbx") << "fbx" << "fbxa";
-    QTest::newRow("3mf") << "3mf" << "3mf";
-    QTest::newRow("dae") << "dae" << "collada";
+    QTest::newRow("obj") << "obj"
+                         << "";
+    QTest::newRow("off") << "off"
+                         << "";
+    QTest::newRow("ply") << "ply"
+                         << "plyb";
+    QTest::newRow("stl") << "stl"
+                         << "stlb";
+    QTest::newRow("glb") << "glb"
+                         << "glb2";
+    QTest::newRow("gltf") << "gltf"
+                          << "gltf2";
+    QTest::newRow("fbx") << "fbx"
+                         << "fbxa";
+    QTest::newRow("3mf") << "3mf"
+                         << "3mf";
+    QTest::newRow("dae") << "dae"
+                         << "collada";
   }
   void importsEveryFormat() {
     QFETCH(QString, ext);
@@ -94,13 +105,14 @@ class TestMeshIo : public QObject {
     for (int i = 0; i < 6; ++i) {
       if (i == 0) obj += "o first\n";
       if (i == 3) obj += "o second\n";
-      obj += "v " + std::to_string(i) + " 0 0\nv " + std::to_string(i) + ".5 0 0\nv " + std::to_string(i) +
-             " 1 0\nf -3 -2 -1\n";
+      obj += "v " + std::to_string(i) + " 0 0\nv " + std::to_string(i) + ".5 0 0\nv " +
+             std::to_string(i) + " 1 0\nf -3 -2 -1\n";
     }
     writeText(path("order.obj"), obj);
     const Mesh mesh = importMesh(path("order.obj"));
     QCOMPARE(mesh.faces.size(), std::size_t(6));
-    for (std::size_t f = 0; f < 6; ++f) QCOMPARE(std::floor(mesh.vertices[mesh.faces[f][0]].x), float(f));
+    for (std::size_t f = 0; f < 6; ++f)
+      QCOMPARE(std::floor(mesh.vertices[mesh.faces[f][0]].x), float(f));
   }
 
   void appliesNodeTransforms() {
@@ -138,13 +150,17 @@ class TestMeshIo : public QObject {
     QTest::newRow("garbage stl") << "garbage.stl" << garbage << "garbage.stl";
     QTest::newRow("garbage glb") << "garbage.glb" << garbage << "garbage.glb";
     QTest::newRow("garbage ply") << "garbage.ply" << garbage << "garbage.ply";
-    QTest::newRow("no faces") << "points.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 0 1 0\n") << "no triangles";
-    QTest::newRow("nan") << "nan.obj" << QByteArray("v 0 0 0\nv nan 0 0\nv 0 1 0\nf 1 2 3\n") << "NaN";
-    QTest::newRow("inf") << "inf.ply"
-                         << QByteArray("ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
-                                       "property float z\nelement face 1\nproperty list uchar int vertex_indices\n"
-                                       "end_header\n0 0 0\ninf 0 0\n0 1 0\n3 0 1 2\n")
-                         << "infinite";
+    QTest::newRow("no faces") << "points.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 0 1 0\n")
+                              << "no triangles";
+    QTest::newRow("nan") << "nan.obj" << QByteArray("v 0 0 0\nv nan 0 0\nv 0 1 0\nf 1 2 3\n")
+                         << "NaN";
+    QTest::newRow("inf")
+        << "inf.ply"
+        << QByteArray(
+               "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\n"
+               "property float z\nelement face 1\nproperty list uchar int vertex_indices\n"
+               "end_header\n0 0 0\ninf 0 0\n0 1 0\n3 0 1 2\n")
+        << "infinite";
     QTest::newRow("unsupported") << "notes.txt" << QByteArray("hello") << "unsupported file type";
   }
   void refusesBadInput() {

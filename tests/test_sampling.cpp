@@ -21,7 +21,8 @@ class TestSampling : public QObject {
  private Q_SLOTS:
   void sameSeedSamePoints() {
     const Mesh m = twoTriangles();
-    const auto a = sampleSurface(m, 500, 42), b = sampleSurface(m, 500, 42), c = sampleSurface(m, 500, 43);
+    const auto a = sampleSurface(m, 500, 42), b = sampleSurface(m, 500, 42),
+               c = sampleSurface(m, 500, 43);
     QVERIFY(a.points == b.points);
     QVERIFY(a.points != c.points);
   }
@@ -62,7 +63,8 @@ class TestSampling : public QObject {
     QVERIFY(std::abs(std::max({b.size().x, b.size().y, b.size().z}) - 1.f) < 1e-5f);
     QVERIFY(length(b.center()) < 1e-5f);
     n.invertInPlace(unit);
-    for (std::size_t i = 0; i < m.vertices.size(); ++i) QVERIFY(length(unit.vertices[i] - m.vertices[i]) < 1e-3f);
+    for (std::size_t i = 0; i < m.vertices.size(); ++i)
+      QVERIFY(length(unit.vertices[i] - m.vertices[i]) < 1e-3f);
   }
 };
 

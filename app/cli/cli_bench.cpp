@@ -5,19 +5,19 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_commands.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/pipeline.h"
-#include "h3dpart/sampling.h"
 #include "h3dpart/samples.h"
+#include "h3dpart/sampling.h"
 
 namespace h3d::cli {
 namespace fs = std::filesystem;
@@ -92,7 +92,8 @@ Mesh refine(const Mesh& base, int n) {
       for (int j = 0; i + j < n; ++j) {
         out.faces.push_back({index(i, j, first), index(i + 1, j, first), index(i, j + 1, first)});
         if (i + j + 1 < n) {
-          out.faces.push_back({index(i + 1, j, first), index(i + 1, j + 1, first), index(i, j + 1, first)});
+          out.faces.push_back(
+              {index(i + 1, j, first), index(i + 1, j + 1, first), index(i, j + 1, first)});
         }
       }
     }
@@ -104,9 +105,12 @@ std::size_t parseSize(const std::string& text) {
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   std::string unit(end ? end : "");
-  if (unit == "k" || unit == "K") value *= 1e3;
-  else if (unit == "m" || unit == "M") value *= 1e6;
-  else if (!unit.empty()) throw UsageError("--sizes: '" + text + "' is not a triangle count like 10k or 1M");
+  if (unit == "k" || unit == "K")
+    value *= 1e3;
+  else if (unit == "m" || unit == "M")
+    value *= 1e6;
+  else if (!unit.empty())
+    throw UsageError("--sizes: '" + text + "' is not a triangle count like 10k or 1M");
   if (!(value >= 1)) throw UsageError("--sizes: '" + text + "' is not a triangle count");
   return static_cast<std::size_t>(value);
 }
@@ -114,18 +118,21 @@ std::size_t parseSize(const std::string& text) {
 }  // namespace
 
 int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel) {
-  const fs::path input = options.inputs.empty() ? defaultSampleMesh() : fs::path(options.inputs.front());
+  const fs::path input =
+      options.inputs.empty() ? defaultSampleMesh() : fs::path(options.inputs.front());
   const Mesh base = importMesh(input);
   std::vector<std::string> sizes = options.sizes;
   if (sizes.empty()) sizes = {"10k", "100k", "1M"};
 
-  const fs::path scratch = fs::temp_directory_path() / ("h3dpart-bench-" + std::to_string(::getpid()));
+  const fs::path scratch =
+      fs::temp_directory_path() / ("h3dpart-bench-" + std::to_string(::getpid()));
   fs::create_directories(scratch);
   nlohmann::json runs = nlohmann::json::array();
   try {
     for (const std::string& sizeText : sizes) {
       const std::size_t target = parseSize(sizeText);
-      const int n = std::max(1, static_cast<int>(std::lround(std::sqrt(double(target) / base.faces.size()))));
+      const int n =
+          std::max(1, static_cast<int>(std::lround(std::sqrt(double(target) / base.faces.size()))));
       const fs::path meshFile = scratch / ("mesh-" + sizeText + ".ply");
       exportMesh(meshFile, refine(base, n));
 
@@ -158,12 +165,13 @@ int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel) {
   fs::remove_all(scratch);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  const nlohmann::json doc = {{"benchmark", "pipeline"},
-                              {"base_mesh", input.string()},
-                              {"cpu_threads", static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))},
-                              {"resolution", options.resolution},
-                              {"process_peak_rss_bytes", static_cast<std::uint64_t>(usage.ru_maxrss) * 1024},
-                              {"runs", runs}};
+  const nlohmann::json doc = {
+      {"benchmark", "pipeline"},
+      {"base_mesh", input.string()},
+      {"cpu_threads", static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))},
+      {"resolution", options.resolution},
+      {"process_peak_rss_bytes", static_cast<std::uint64_t>(usage.ru_maxrss) * 1024},
+      {"runs", runs}};
   std::printf("%s\n", doc.dump(2).c_str());
   return 0;
 }

@@ -12,8 +12,10 @@ namespace h3d::cli {
 int runBenchModels(const Options& options) {
   ModelBenchOptions bench;
   bench.device = options.device == "auto" ? "auto" : options.device;
-  bench.defaultModels = options.modelsDir.empty() ? defaultModelsDir() : std::filesystem::path(options.modelsDir);
-  if (!options.quiet) std::fprintf(stderr, "h3dpart: bench models: writing a ~1 GB package, then timing loads\n");
+  bench.defaultModels =
+      options.modelsDir.empty() ? defaultModelsDir() : std::filesystem::path(options.modelsDir);
+  if (!options.quiet)
+    std::fprintf(stderr, "h3dpart: bench models: writing a ~1 GB package, then timing loads\n");
   std::printf("%s\n", runModelBenchmarkJson(bench).c_str());
   return 0;
 }

@@ -44,7 +44,8 @@ std::shared_ptr<ModelManager> makeManager(const Options& options) {
   }
   auto manager = std::make_shared<ModelManager>(config);
   if (options.verbose) {
-    manager->setVerboseSink([](const std::string& line) { std::fprintf(stderr, "h3dpart: %s\n", line.c_str()); });
+    manager->setVerboseSink(
+        [](const std::string& line) { std::fprintf(stderr, "h3dpart: %s\n", line.c_str()); });
   }
   const fs::path dir = options.modelsDir.empty() ? defaultModelsDir() : fs::path(options.modelsDir);
   std::error_code ec;
@@ -99,8 +100,11 @@ nlohmann::json modelsUsed(const ManagerSnapshot& snap) {
   nlohmann::json models = nlohmann::json::array();
   for (const ModelStatus& m : snap.models) {
     if (m.lastLoadSource == LoadSource::None) continue;
-    models.push_back({{"name", m.name}, {"role", m.role}, {"version", m.version},
-                      {"load_ms", m.lastLoadMs}, {"device", m.device}});
+    models.push_back({{"name", m.name},
+                      {"role", m.role},
+                      {"version", m.version},
+                      {"load_ms", m.lastLoadMs},
+                      {"device", m.device}});
   }
   return models;
 }
@@ -110,13 +114,12 @@ nlohmann::json modelsUsed(const ManagerSnapshot& snap) {
 int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   const fs::path input = options.inputs.front();
   const fs::path output = options.output;
-  if (std::find(exportExtensions().begin(), exportExtensions().end(),
-                [&] {
-                  std::string e = output.extension().string();
-                  if (!e.empty()) e.erase(0, 1);
-                  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-                  return e;
-                }()) == exportExtensions().end()) {
+  if (std::find(exportExtensions().begin(), exportExtensions().end(), [&] {
+        std::string e = output.extension().string();
+        if (!e.empty()) e.erase(0, 1);
+        for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return e;
+      }()) == exportExtensions().end()) {
     throw UsageError(output.string() + ": unsupported output type (use .glb, .obj or .ply)");
   }
   ProgressPrinter printer(options.quiet);
@@ -172,9 +175,12 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   if (!options.jsonReport.empty()) {
     nlohmann::json partsJson = nlohmann::json::array();
     for (const PartInfo& p : seg.parts) {
-      partsJson.push_back({{"label", p.label}, {"name", p.name}, {"faces", p.faceCount},
-                           {"confidence", p.confidence},
-                           {"box", {p.box.lo.x, p.box.lo.y, p.box.lo.z, p.box.hi.x, p.box.hi.y, p.box.hi.z}}});
+      partsJson.push_back(
+          {{"label", p.label},
+           {"name", p.name},
+           {"faces", p.faceCount},
+           {"confidence", p.confidence},
+           {"box", {p.box.lo.x, p.box.lo.y, p.box.lo.z, p.box.hi.x, p.box.hi.y, p.box.hi.z}}});
     }
     nlohmann::json doc = {{"command", options.command},
                           {"input", input.string()},
@@ -192,7 +198,8 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
                           {"models", modelsUsed(snap)}};
     writeFileAtomically(options.jsonReport, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
   }
-  std::printf("%s: %d parts -> %s\n", input.c_str(), static_cast<int>(parts.size()), output.c_str());
+  std::printf("%s: %d parts -> %s\n", input.c_str(), static_cast<int>(parts.size()),
+              output.c_str());
   return 0;
 }
 
@@ -217,12 +224,18 @@ int runModels(const Options& options) {
   if (options.json) {
     nlohmann::json models = nlohmann::json::array();
     for (const ModelStatus& m : snap.models) {
-      models.push_back({{"name", m.name}, {"role", m.role}, {"version", m.version}, {"folder", m.folder},
-                        {"state", toString(m.state)}, {"file_bytes", m.fileBytes},
-                        {"load_ms", m.lastLoadMs}, {"valid", m.state != ModelState::Failed},
+      models.push_back({{"name", m.name},
+                        {"role", m.role},
+                        {"version", m.version},
+                        {"folder", m.folder},
+                        {"state", toString(m.state)},
+                        {"file_bytes", m.fileBytes},
+                        {"load_ms", m.lastLoadMs},
+                        {"valid", m.state != ModelState::Failed},
                         {"error", m.error}});
     }
-    std::printf("%s\n", nlohmann::json({{"device", snap.deviceName}, {"models", models}}).dump(2).c_str());
+    std::printf("%s\n",
+                nlohmann::json({{"device", snap.deviceName}, {"models", models}}).dump(2).c_str());
   } else {
     std::fputs(describeSnapshot(snap).c_str(), stdout);
   }

@@ -13,7 +13,8 @@ std::uint64_t parseUnsigned(const std::string& option, const std::string& text) 
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || text.empty()) throw UsageError(option + ": '" + text + "' is not a whole number");
+  if (ec != std::errc() || text.empty())
+    throw UsageError(option + ": '" + text + "' is not a whole number");
   // Byte sizes may carry a unit.
   std::string unit(ptr, end);
   if (unit.empty()) return value;
@@ -110,7 +111,8 @@ Options parseOptions(const std::vector<std::string>& args) {
       std::size_t start = 0;
       while (start <= list.size()) {
         const std::size_t comma = list.find(',', start);
-        std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        std::string item =
+            list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!item.empty()) o.sizes.push_back(item);
         if (comma == std::string::npos) break;
         start = comma + 1;
@@ -130,8 +132,10 @@ Options parseOptions(const std::vector<std::string>& args) {
     }
   }
   if (o.help || o.version) return o;
-  static const std::vector<std::string> commands = {"segment", "generate", "run", "models", "bench"};
-  if (o.command.empty()) throw UsageError("no command given (segment, generate, run, models, bench)");
+  static const std::vector<std::string> commands = {"segment", "generate", "run", "models",
+                                                    "bench"};
+  if (o.command.empty())
+    throw UsageError("no command given (segment, generate, run, models, bench)");
   if (std::find(commands.begin(), commands.end(), o.command) == commands.end()) {
     throw UsageError("unknown command '" + o.command + "'");
   }

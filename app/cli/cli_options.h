@@ -9,7 +9,7 @@
 namespace h3d::cli {
 
 struct Options {
-  std::string command;  // segment | generate | run | models | bench
+  std::string command;     // segment | generate | run | models | bench
   std::string subcommand;  // bench: pipeline | models
   std::vector<std::string> inputs;
   std::string output;

@@ -7,9 +7,12 @@
 
 namespace h3d::cli {
 
-ProgressPrinter::ProgressPrinter(bool quiet) : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
+ProgressPrinter::ProgressPrinter(bool quiet)
+    : quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
 
-ProgressPrinter::~ProgressPrinter() { finish(); }
+ProgressPrinter::~ProgressPrinter() {
+  finish();
+}
 
 void ProgressPrinter::update(std::string_view stage, double fraction) {
   if (quiet_) return;
@@ -23,7 +26,8 @@ void ProgressPrinter::update(std::string_view stage, double fraction) {
   // Redraw at most every 50 ms unless the stage changed.
   const auto now = std::chrono::steady_clock::now();
   const int permille = static_cast<int>(fraction * 1000);
-  if (!newStage && (permille == lastPermille_ || now - lastDraw_ < std::chrono::milliseconds(50))) return;
+  if (!newStage && (permille == lastPermille_ || now - lastDraw_ < std::chrono::milliseconds(50)))
+    return;
   lastPermille_ = permille;
   lastDraw_ = now;
   constexpr int width = 30;

@@ -45,7 +45,8 @@ void writeFileAtomically(const fs::path& target, const std::function<void(std::o
   try {
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw OutputError(target.string(), std::string("cannot write: ") + std::strerror(errno));
+      if (!out)
+        throw OutputError(target.string(), std::string("cannot write: ") + std::strerror(errno));
       out.exceptions(std::ios::badbit | std::ios::failbit);
       try {
         write(out);

@@ -22,7 +22,8 @@ namespace {
 std::string lowerExtension(const fs::path& file) {
   std::string ext = file.extension().string();
   if (!ext.empty() && ext[0] == '.') ext.erase(0, 1);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext;
 }
 
@@ -60,7 +61,8 @@ class SceneFlattener {
  private:
   void visit(const aiNode& node, const aiMatrix4x4& parent) {
     const aiMatrix4x4 transform = parent * node.mTransformation;
-    for (unsigned i = 0; i < node.mNumMeshes; ++i) addMesh(*scene_.mMeshes[node.mMeshes[i]], transform);
+    for (unsigned i = 0; i < node.mNumMeshes; ++i)
+      addMesh(*scene_.mMeshes[node.mMeshes[i]], transform);
     for (unsigned i = 0; i < node.mNumChildren; ++i) visit(*node.mChildren[i], transform);
   }
 
@@ -86,10 +88,12 @@ class SceneFlattener {
   std::uint32_t joinVertex(const aiVector3D& p) {
     const Vec3 v{p.x, p.y, p.z};
     if (!std::isfinite(v.x) || !std::isfinite(v.y) || !std::isfinite(v.z)) {
-      throw InputError(file_, "vertex " + std::to_string(seen_) + " has a NaN or infinite coordinate");
+      throw InputError(file_,
+                       "vertex " + std::to_string(seen_) + " has a NaN or infinite coordinate");
     }
     ++seen_;
-    auto [it, inserted] = index_.try_emplace(keyOf(v), static_cast<std::uint32_t>(out_.vertices.size()));
+    auto [it, inserted] =
+        index_.try_emplace(keyOf(v), static_cast<std::uint32_t>(out_.vertices.size()));
     if (inserted) {
       out_.vertices.push_back(v);
     } else {
@@ -109,7 +113,8 @@ class SceneFlattener {
 }  // namespace
 
 const std::vector<std::string>& importExtensions() {
-  static const std::vector<std::string> exts = {"glb", "gltf", "obj", "ply", "stl", "off", "fbx", "3mf", "dae"};
+  static const std::vector<std::string> exts = {"glb", "gltf", "obj", "ply", "stl",
+                                                "off", "fbx",  "3mf", "dae"};
   return exts;
 }
 
@@ -139,13 +144,15 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
   try {
     Assimp::Importer importer;
     // Points and lines are not surfaces: drop them instead of failing.
-    importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
+    importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE,
+                                aiPrimitiveType_POINT | aiPrimitiveType_LINE);
     const aiScene* scene =
         importer.ReadFile(name, aiProcess_Triangulate | aiProcess_ValidateDataStructure);
     if (!scene || !scene->mRootNode) {
       std::string why = importer.GetErrorString();
       if (why.empty()) why = "not a readable mesh";
-      if (why.find("no faces") != std::string::npos) throw InputError(name, "the file holds no triangles");
+      if (why.find("no faces") != std::string::npos)
+        throw InputError(name, "the file holds no triangles");
       // Assimp messages can span lines; the boundary wants one.
       std::replace(why.begin(), why.end(), '\n', ' ');
       throw InputError(name, "cannot read as ." + lowerExtension(file) + ": " + why);
@@ -169,7 +176,8 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
 
   for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
     const Triangle& t = mesh.faces[f];
-    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] || mesh.faceArea(f) <= 0.0) ++report.degenerateFaces;
+    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2] || mesh.faceArea(f) <= 0.0)
+      ++report.degenerateFaces;
   }
   if (report.degenerateFaces == mesh.faces.size()) {
     throw InputError(name, "every triangle is degenerate (zero area)");
@@ -188,12 +196,23 @@ std::array<float, 3> partColor(int index) {
   const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r = v, g = t, b = p;
   switch (sector) {
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    case 5: r = v, g = p, b = q; break;
-    default: break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    case 5:
+      r = v, g = p, b = q;
+      break;
+    default:
+      break;
   }
   return {static_cast<float>(r), static_cast<float>(g), static_cast<float>(b)};
 }
@@ -240,20 +259,30 @@ void writeGlb(std::ostream& out, const std::vector<PartMesh>& parts) {
     }
     const std::size_t idxBytes = bin.size() - idxOffset;
     const int k = static_cast<int>(meshes.size());
-    views.push_back({{"buffer", 0}, {"byteOffset", posOffset}, {"byteLength", posBytes}, {"target", 34962}});
-    views.push_back({{"buffer", 0}, {"byteOffset", idxOffset}, {"byteLength", idxBytes}, {"target", 34963}});
-    accessors.push_back({{"bufferView", 2 * k}, {"componentType", 5126}, {"count", part.mesh.vertices.size()},
-                         {"type", "VEC3"}, {"min", {box.lo.x, box.lo.y, box.lo.z}},
+    views.push_back(
+        {{"buffer", 0}, {"byteOffset", posOffset}, {"byteLength", posBytes}, {"target", 34962}});
+    views.push_back(
+        {{"buffer", 0}, {"byteOffset", idxOffset}, {"byteLength", idxBytes}, {"target", 34963}});
+    accessors.push_back({{"bufferView", 2 * k},
+                         {"componentType", 5126},
+                         {"count", part.mesh.vertices.size()},
+                         {"type", "VEC3"},
+                         {"min", {box.lo.x, box.lo.y, box.lo.z}},
                          {"max", {box.hi.x, box.hi.y, box.hi.z}}});
-    accessors.push_back({{"bufferView", 2 * k + 1}, {"componentType", 5125},
-                         {"count", part.mesh.faces.size() * 3}, {"type", "SCALAR"}});
+    accessors.push_back({{"bufferView", 2 * k + 1},
+                         {"componentType", 5125},
+                         {"count", part.mesh.faces.size() * 3},
+                         {"type", "SCALAR"}});
     const auto c = partColor(part.label);
     materials.push_back({{"name", partName(part)},
                          {"pbrMetallicRoughness",
-                          {{"baseColorFactor", {c[0], c[1], c[2], 1.0}}, {"metallicFactor", 0.0},
+                          {{"baseColorFactor", {c[0], c[1], c[2], 1.0}},
+                           {"metallicFactor", 0.0},
                            {"roughnessFactor", 0.8}}}});
-    meshes.push_back({{"name", partName(part)},
-                      {"primitives", {{{"attributes", {{"POSITION", 2 * k}}}, {"indices", 2 * k + 1}, {"material", k}}}}});
+    meshes.push_back(
+        {{"name", partName(part)},
+         {"primitives",
+          {{{"attributes", {{"POSITION", 2 * k}}}, {"indices", 2 * k + 1}, {"material", k}}}}});
     nodes.push_back({{"name", partName(part)}, {"mesh", k}});
     sceneNodes.push_back(k);
   }
@@ -301,7 +330,8 @@ void writeObj(std::ostream& out, const std::vector<PartMesh>& parts) {
       out.write(line, n);
     }
     for (const Triangle& t : part.mesh.faces) {
-      const int n = std::snprintf(line, sizeof line, "f %zu %zu %zu\n", t[0] + base, t[1] + base, t[2] + base);
+      const int n = std::snprintf(line, sizeof line, "f %zu %zu %zu\n", t[0] + base, t[1] + base,
+                                  t[2] + base);
       out.write(line, n);
     }
     base += part.mesh.vertices.size();
@@ -316,11 +346,13 @@ void writePly(std::ostream& out, const std::vector<PartMesh>& parts) {
   out << "ply\nformat binary_little_endian 1.0\ncomment h3dpart\n"
       << "element vertex " << nv << "\nproperty float x\nproperty float y\nproperty float z\n"
       << "property uchar red\nproperty uchar green\nproperty uchar blue\n"
-      << "element face " << nf << "\nproperty list uchar uint vertex_indices\nproperty int part\nend_header\n";
+      << "element face " << nf
+      << "\nproperty list uchar uint vertex_indices\nproperty int part\nend_header\n";
   std::string buf;
   for (const PartMesh& p : parts) {
     const auto c = partColor(p.label);
-    const unsigned char rgb[3] = {static_cast<unsigned char>(c[0] * 255), static_cast<unsigned char>(c[1] * 255),
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c[0] * 255),
+                                  static_cast<unsigned char>(c[1] * 255),
                                   static_cast<unsigned char>(c[2] * 255)};
     for (const Vec3& v : p.mesh.vertices) {
       putRaw(buf, v.x), putRaw(buf, v.y), putRaw(buf, v.z);
@@ -351,7 +383,8 @@ void exportParts(const fs::path& file, const std::vector<PartMesh>& parts) {
   } else if (ext == "ply") {
     writer = [&](std::ostream& o) { writePly(o, parts); };
   } else {
-    throw OutputError(file.string(), "unsupported export type '." + ext + "' (use .glb, .obj or .ply)");
+    throw OutputError(file.string(),
+                      "unsupported export type '." + ext + "' (use .glb, .obj or .ply)");
   }
   writeFileAtomically(file, writer);
 }

@@ -19,6 +19,8 @@ fs::path defaultSamplesDir() {
   return H3DPART_SOURCE_SAMPLES_DIR;
 }
 
-fs::path defaultSampleMesh() { return defaultSamplesDir() / "table.glb"; }
+fs::path defaultSampleMesh() {
+  return defaultSamplesDir() / "table.glb";
+}
 
 }  // namespace h3d

@@ -80,7 +80,8 @@ quint64 InferenceEngine::enqueue(Work work) {
     }
     Progress progress(
         [this, job](std::string_view stage, double fraction) {
-          Q_EMIT this->progress(job, QString::fromUtf8(stage.data(), static_cast<int>(stage.size())), fraction);
+          Q_EMIT this->progress(
+              job, QString::fromUtf8(stage.data(), static_cast<int>(stage.size())), fraction);
         },
         &cancel_);
     try {
@@ -102,12 +103,14 @@ quint64 InferenceEngine::enqueue(Work work) {
 
 quint64 InferenceEngine::segment(MeshPtr mesh, SegmentOptions options) {
   return enqueue([this, mesh = std::move(mesh), options](quint64 job, Progress& progress) {
-    auto result = std::make_shared<const Segmentation>(h3d::segment(*mesh, *manager_, options, progress));
+    auto result =
+        std::make_shared<const Segmentation>(h3d::segment(*mesh, *manager_, options, progress));
     Q_EMIT segmented(job, result);
   });
 }
 
-quint64 InferenceEngine::generate(MeshPtr mesh, SegmentationPtr segmentation, GenerateOptions options) {
+quint64 InferenceEngine::generate(MeshPtr mesh, SegmentationPtr segmentation,
+                                  GenerateOptions options) {
   return enqueue([this, mesh = std::move(mesh), segmentation = std::move(segmentation), options](
                      quint64 job, Progress& progress) {
     auto result = std::make_shared<const GeneratedParts>(

@@ -18,15 +18,24 @@ struct Vec3 {
   Vec3 operator-(const Vec3& o) const { return {x - o.x, y - o.y, z - o.z}; }
   Vec3 operator*(float s) const { return {x * s, y * s, z * s}; }
   Vec3 operator/(float s) const { return {x / s, y / s, z / s}; }
-  Vec3& operator+=(const Vec3& o) { x += o.x; y += o.y; z += o.z; return *this; }
+  Vec3& operator+=(const Vec3& o) {
+    x += o.x;
+    y += o.y;
+    z += o.z;
+    return *this;
+  }
   bool operator==(const Vec3& o) const = default;
 };
 
-inline float dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline float dot(const Vec3& a, const Vec3& b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 inline Vec3 cross(const Vec3& a, const Vec3& b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-inline float length(const Vec3& a) { return std::sqrt(dot(a, a)); }
+inline float length(const Vec3& a) {
+  return std::sqrt(dot(a, a));
+}
 inline Vec3 normalized(const Vec3& a) {
   const float l = length(a);
   return l > 0 ? a / l : Vec3{0, 0, 0};

@@ -13,16 +13,16 @@
 namespace h3d {
 
 struct ImportReport {
-  std::size_t sourceMeshes = 0;      // meshes in the file's scene
-  std::size_t joinedVertices = 0;    // duplicates merged
-  std::size_t degenerateFaces = 0;   // zero-area triangles (kept, so the order holds)
-  std::size_t droppedPrimitives = 0; // points and lines, which are not surfaces
-  std::string format;                // Assimp's name for the format
+  std::size_t sourceMeshes = 0;       // meshes in the file's scene
+  std::size_t joinedVertices = 0;     // duplicates merged
+  std::size_t degenerateFaces = 0;    // zero-area triangles (kept, so the order holds)
+  std::size_t droppedPrimitives = 0;  // points and lines, which are not surfaces
+  std::string format;                 // Assimp's name for the format
 };
 
 struct ImportLimits {
-  std::uint64_t maxFileBytes = 4ull << 30;   // refuse larger files
-  std::uint64_t maxTriangles = 50'000'000;   // refuse larger meshes
+  std::uint64_t maxFileBytes = 4ull << 30;  // refuse larger files
+  std::uint64_t maxTriangles = 50'000'000;  // refuse larger meshes
 };
 
 // The file extensions import accepts (lowercase, without dot).

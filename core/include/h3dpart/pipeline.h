@@ -17,8 +17,8 @@ class ModelManager;
 
 struct SegmentOptions {
   std::uint64_t seed = 0;
-  bool postprocess = true;       // merge tiny parts, clean labels by connectivity
-  int samplePoints = 20000;      // surface samples sent to the segmenter
+  bool postprocess = true;             // merge tiny parts, clean labels by connectivity
+  int samplePoints = 20000;            // surface samples sent to the segmenter
   double minPartAreaFraction = 0.004;  // parts smaller than this share of the area merge away
 };
 
@@ -50,9 +50,9 @@ void refreshParts(const Mesh& mesh, Segmentation& segmentation);
 
 struct GenerateOptions {
   std::uint64_t seed = 0;
-  int resolution = 64;            // grid cells along the longest side of a part's box
-  std::vector<int> onlyParts;     // empty = all parts
-  int samplePoints = 30000;       // surface samples sent to the generator
+  int resolution = 64;         // grid cells along the longest side of a part's box
+  std::vector<int> onlyParts;  // empty = all parts
+  int samplePoints = 30000;    // surface samples sent to the generator
 };
 
 struct GeneratedParts {
