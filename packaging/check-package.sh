@@ -65,7 +65,7 @@ cleanup() {
     apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >/dev/null 2>&1 || true
   fi
   rm -f "$marker"
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
   if [ "$keep" = 1 ]; then echo "check-package.sh: kept $work" >&2; else rm -rf "$work"; fi
   exit "$rc"
 }
@@ -102,7 +102,11 @@ field() { dpkg-deb --field "$deb" "$1"; }
 [ "$(field Section)" = "graphics" ] || fail "Section field is '$(field Section)', not 'graphics'"
 field Maintainer | grep -Eq '^.+ <[^>]+@[^>]+>$' || fail "Maintainer field '$(field Maintainer)' is not 'Name <address>'"
 depends=$(field Depends)
-for lib in libc6 libstdc++6 libtorch libassimp libqt6core6; do
+bundled=0
+dpkg-deb --contents "$deb" | grep -q '/usr/lib/h3dpart/libtorch' && bundled=1
+required_deps=(libc6 libstdc++6 libassimp libqt6core6)
+[ "$bundled" = 1 ] || required_deps+=(libtorch)
+for lib in "${required_deps[@]}"; do
   echo "$depends" | grep -q "$lib" || fail "Depends lacks $lib (dpkg-shlibdeps did not run?): $depends"
 done
 [ "$gui" = 0 ] || echo "$depends" | grep -Eq 'libqt6widgets6|libvtk9' || fail "Depends lacks the GUI libraries: $depends"
@@ -174,6 +178,11 @@ echo "$(wc -l <"$work/installed-regular.txt") files, $(wc -l <"$work/installed-d
 
 missing_libs=$(ldd /usr/bin/h3dpart | grep 'not found' || true)
 [ -z "$missing_libs" ] || fail "/usr/bin/h3dpart: libraries not found: $missing_libs"
+if [ "$bundled" = 1 ]; then
+  ldd /usr/bin/h3dpart | grep -q 'libtorch[^ ]* => /usr/lib/h3dpart/' \
+    || fail "/usr/bin/h3dpart does not load the bundled LibTorch from /usr/lib/h3dpart"
+  echo "LibTorch: bundled in /usr/lib/h3dpart"
+fi
 
 cd "$work/run"
 say "/usr/bin/h3dpart --version"
