@@ -1,0 +1,323 @@
+"""The default h3dpart models, written as TorchScript-able torch modules.
+
+Segmenter: a geometric part splitter. A k-nearest-neighbour graph over the
+surface samples is cut along concave creases (two neighbours whose normals
+turn towards each other by more than a threshold angle: where two solids were
+fused, the surface folds inwards). Points on a crease are set aside, the
+remaining points are grouped into connected components by min-label
+propagation, tiny components are dropped, and the set-aside points take the
+label of their nearest labelled neighbour. One mask per component (P = 0) or
+one mask per prompt point: the component under it (P > 0).
+
+Generator: stage "encode" turns the labelled points into per-point features
+(position, normal, a confidence weight that is low near another part's
+points, the local sample spacing). Stage "decode" evaluates, for one part, an
+implicit moving-least-squares signed distance (a Gaussian-weighted mean of
+the distances to the tangent planes of the part's k nearest points) at the
+query points and intersects it with the part's box, so a part that went into
+a neighbour ends in a flat cap where it disappeared.
+
+Every constant lives in a registered buffer so the model manager can count
+the bytes and move them with the module.
+"""
+from typing import List, Tuple
+
+import torch
+from torch import Tensor, nn
+
+
+def knn(queries: Tensor, points: Tensor, k: int, chunk: int) -> Tuple[Tensor, Tensor]:
+    """Exact k nearest points of every query by brute force (chunked)."""
+    dists: List[Tensor] = []
+    idxs: List[Tensor] = []
+    m = queries.shape[0]
+    for s in range(0, m, chunk):
+        d = torch.cdist(queries[s:s + chunk], points)
+        v, i = torch.topk(d, k, dim=1, largest=False, sorted=True)
+        dists.append(v)
+        idxs.append(i)
+    if len(dists) == 0:
+        return (torch.zeros(0, k, dtype=queries.dtype, device=queries.device),
+                torch.zeros(0, k, dtype=torch.long, device=queries.device))
+    return torch.cat(dists, 0), torch.cat(idxs, 0)
+
+
+def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell: int) -> Tuple[Tensor, Tensor]:
+    """k nearest points among those in the 3x3x3 grid cells around each query.
+    Exact when the k-th neighbour is closer than `cell`; missing neighbours
+    come back with distance +inf (index 0)."""
+    dev = queries.device
+    m = queries.shape[0]
+    inf = float("inf")
+    if points.shape[0] == 0 or m == 0:
+        return (torch.full([m, k], inf, device=dev), torch.zeros(m, k, dtype=torch.long, device=dev))
+    lo = torch.minimum(points.min(dim=0).values, queries.min(dim=0).values) - cell
+    pc = torch.floor((points - lo) / cell).long() + 1
+    qc = torch.floor((queries - lo) / cell).long() + 1
+    dims = torch.maximum(pc.max(dim=0).values, qc.max(dim=0).values) + 2
+    d1 = int(dims[1].item())
+    d2 = int(dims[2].item())
+    key = (pc[:, 0] * d1 + pc[:, 1]) * d2 + pc[:, 2]
+    order = torch.argsort(key)
+    skey = key[order]
+    ucell, counts = torch.unique_consecutive(skey, return_counts=True)
+    starts = torch.cumsum(counts, 0) - counts
+    mean_occ = float(counts.float().mean().item())
+    cmax = min(int(counts.max().item()), max_per_cell, max(int(4.0 * mean_occ), 16))
+    ar = torch.arange(cmax, device=dev)
+    nu = ucell.shape[0]
+    total = int(dims[0].item()) * d1 * d2
+    dense = total <= (1 << 25)
+    start_tab = torch.zeros(1, dtype=torch.long, device=dev)
+    count_tab = torch.zeros(1, dtype=torch.long, device=dev)
+    if dense:
+        start_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        count_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        start_tab[ucell] = starts
+        count_tab[ucell] = counts
+    offs: List[int] = []
+    for dx in range(-1, 2):
+        for dy in range(-1, 2):
+            for dz in range(-1, 2):
+                offs.append((dx * d1 + dy) * d2 + dz)
+    delta = torch.tensor(offs, dtype=torch.long, device=dev)
+    qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    out_d: List[Tensor] = []
+    out_i: List[Tensor] = []
+    chunk = max(1, 2097152 // (27 * cmax))
+    for s in range(0, m, chunk):
+        q = queries[s:s + chunk]
+        nk = qkey[s:s + chunk].unsqueeze(1) + delta.unsqueeze(0)          # [c,27]
+        if dense:
+            st = start_tab[nk]
+            cnt = count_tab[nk]
+        else:
+            pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
+            cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))
+            st = starts[pos]
+        idx = (st.unsqueeze(2) + ar).clamp_max(order.shape[0] - 1)        # [c,27,cmax]
+        cv = (ar < cnt.unsqueeze(2)).reshape(q.shape[0], -1)
+        ci = order[idx.reshape(q.shape[0], -1)]
+        dd = (points[ci] - q.unsqueeze(1)).norm(p=2, dim=2)
+        dd = torch.where(cv, dd, torch.full_like(dd, inf))
+        kk = min(k, dd.shape[1])
+        v, j = torch.topk(dd, kk, dim=1, largest=False, sorted=True)
+        i = ci.gather(1, j)
+        if kk < k:
+            v = torch.cat([v, torch.full([v.shape[0], k - kk], inf, device=dev)], 1)
+            i = torch.cat([i, torch.zeros(i.shape[0], k - kk, dtype=torch.long, device=dev)], 1)
+        out_d.append(v)
+        out_i.append(i)
+    return torch.cat(out_d, 0), torch.cat(out_i, 0)
+
+
+def surface_cell(points: Tensor, k: int) -> float:
+    """A grid cell size for which the k nearest surface samples of a point
+    usually lie in its 3x3x3 block (about 2k/3 points per occupied cell)."""
+    n = points.shape[0]
+    ext = float((points.max(dim=0).values - points.min(dim=0).values).max().item())
+    ext = max(ext, 1e-6)
+    target = max(2.0 * k / 3.0, 4.0)
+    cell = ext / max((n / target) ** 0.5, 1.0)
+    for _ in range(3):
+        key = torch.floor((points - points.min(dim=0).values) / cell).long()
+        span = key.max(dim=0).values + 1
+        lin = (key[:, 0] * span[1] + key[:, 1]) * span[2] + key[:, 2]
+        occ = torch.unique(lin).shape[0]
+        per = n / max(occ, 1)
+        cell = cell * (target / per) ** 0.5
+    return max(cell, ext * 1e-4)
+
+
+def multilevel_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
+    """k nearest points; queries far from the points (nothing found in the
+    grid block) are answered on coarser grids over thinned-out points, so far
+    queries get approximate neighbours instead of none."""
+    dist, idx = grid_knn(queries, points, k, cell, 96)
+    miss = torch.isinf(dist[:, 0])
+    level = 1
+    while bool(miss.any()):
+        stride = 4 ** level
+        sub = torch.arange(0, points.shape[0], stride, device=points.device)
+        qi = torch.nonzero(miss).reshape(-1)
+        if sub.shape[0] <= 512 or level >= 6:
+            d2, i2 = knn(queries[qi], points[sub], min(k, sub.shape[0]), 4096)
+        else:
+            d2, i2 = grid_knn(queries[qi], points[sub], k, cell * (2 ** level), 96)
+        kk = d2.shape[1]
+        if kk < k:
+            d2 = torch.cat([d2, torch.full([d2.shape[0], k - kk], float("inf"), device=d2.device)], 1)
+            i2 = torch.cat([i2, torch.zeros(i2.shape[0], k - kk, dtype=torch.long, device=d2.device)], 1)
+        dist[qi] = d2
+        idx[qi] = sub[i2]
+        miss = torch.isinf(dist[:, 0])
+        level += 1
+        if level > 7:
+            break
+    return dist, idx
+
+
+class Segmenter(nn.Module):
+    def __init__(self, k: int = 16, crease_deg: float = 28.0, min_fraction: float = 0.002,
+                 edge_factor: float = 4.0):
+        super().__init__()
+        # [k, cos(crease angle), min component fraction, max edge length / median spacing]
+        self.register_buffer("params", torch.tensor(
+            [float(k), float(torch.cos(torch.tensor(crease_deg * 3.141592653589793 / 180.0))),
+             min_fraction, edge_factor], dtype=torch.float32))
+
+    def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
+        n = points.shape[0]
+        dev = points.device
+        if n < 2:
+            masks = torch.ones(max(prompts.shape[0], 1), n, device=dev)
+            return masks, torch.ones(masks.shape[0], device=dev)
+        k = min(int(self.params[0].item()), n - 1)
+        cos_t = float(self.params[1].item())
+        min_frac = float(self.params[2].item())
+        edge_factor = float(self.params[3].item())
+
+        nrm = normals / normals.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12)
+        cell = surface_cell(points, k + 1)
+        dist, idx = grid_knn(points, points, k + 1, cell, 96)
+        dist = dist[:, 1:]
+        idx = idx[:, 1:]
+        spacing = dist[:, 0][torch.isfinite(dist[:, 0])].median().clamp_min(1e-6)
+
+        d = points[idx] - points.unsqueeze(1)                      # [N,k,3]
+        nj = nrm[idx]                                              # [N,k,3]
+        ni = nrm.unsqueeze(1)
+        cosang = (ni * nj).sum(-1)                                 # [N,k]
+        # concave when the normals turn towards each other along the edge
+        conv = ((nj - ni) * d).sum(-1) / dist.clamp_min(1e-12)
+        concave = (conv < -0.05) & (cosang < cos_t) & torch.isfinite(dist)
+        crease = concave.any(dim=1)                                # [N]
+        valid = (~concave) & (dist < edge_factor * spacing * 2.0)
+        valid = valid & (~crease[idx]) & (~crease).unsqueeze(1)
+
+        # connected components of non-crease points: min-label propagation
+        big = n
+        lab = torch.arange(n, device=dev)
+        lab = torch.where(crease, torch.full_like(lab, big), lab)
+        for _ in range(400):
+            ext = torch.cat([lab, torch.full([1], big, dtype=lab.dtype, device=dev)])
+            nb = torch.where(valid, ext[idx], torch.full_like(idx, big))
+            new = torch.minimum(lab, nb.min(dim=1).values)
+            ext2 = torch.cat([new, torch.full([1], big, dtype=lab.dtype, device=dev)])
+            new = torch.minimum(new, ext2[new])                    # pointer jumping
+            if bool((new == lab).all()):
+                break
+            lab = new
+
+        # drop tiny components
+        counts = torch.bincount(lab, minlength=big + 1)
+        min_pts = max(int(min_frac * n), 5)
+        small = counts[lab] < min_pts
+        lab = torch.where(small | crease, torch.full_like(lab, big), lab)
+        if bool((lab == big).all()):
+            lab = torch.zeros_like(lab)
+
+        # unlabelled points take the label of their nearest labelled neighbour
+        for _ in range(200):
+            un = lab == big
+            if not bool(un.any()):
+                break
+            nbl = lab[idx]                                         # [N,k] sorted by distance
+            has = (nbl != big) & torch.isfinite(dist)
+            first = torch.argmax(has.to(torch.int32), dim=1)
+            cand = nbl.gather(1, first.unsqueeze(1)).squeeze(1)
+            new = torch.where(un & has.any(dim=1), cand, lab)
+            if bool((new == lab).all()):
+                break
+            lab = new
+
+        uniq, inv = torch.unique(lab, sorted=True, return_inverse=True)
+        kparts = uniq.shape[0]
+        masks = torch.zeros(kparts, n, device=dev)
+        masks.scatter_(0, inv.unsqueeze(0), 1.0)
+        # score: share of the part's points that are not on a crease, mapped to 0.5..1
+        on_crease = torch.zeros(kparts, device=dev).index_add_(0, inv, crease.to(torch.float32))
+        sizes = masks.sum(dim=1).clamp_min(1.0)
+        scores = (1.0 - 0.5 * on_crease / sizes).clamp(0.0, 1.0)
+
+        p = prompts.shape[0]
+        if p > 0:
+            pd = torch.cdist(prompts, points)
+            nearest = pd.argmin(dim=1)
+            which = inv[nearest]
+            return masks[which], scores[which]
+        return masks, scores
+
+
+class GeneratorEncoder(nn.Module):
+    def __init__(self, near_factor: float = 2.5):
+        super().__init__()
+        self.register_buffer("params", torch.tensor([near_factor, 8.0], dtype=torch.float32))
+
+    def forward(self, points: Tensor, normals: Tensor, labels: Tensor, boxes: Tensor) -> Tensor:
+        n = points.shape[0]
+        dev = points.device
+        nrm = normals / normals.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12)
+        if n < 2:
+            return torch.cat([points, nrm, torch.ones(n, 1, device=dev),
+                              torch.full([n, 1], 0.01, device=dev)], 1)
+        near_factor = float(self.params[0].item())
+        k = min(int(self.params[1].item()), n - 1)
+        kn = min(24, n - 1)
+        cell = surface_cell(points, kn + 1)
+        d, i = grid_knn(points, points, kn + 1, cell, 96)
+        d = d[:, 1:]
+        i = i[:, 1:]
+        fin = torch.isfinite(d)
+        dk = torch.where(fin[:, :k], d[:, :k], torch.zeros_like(d[:, :k]))
+        spacing = dk.sum(dim=1) / fin[:, :k].sum(dim=1).clamp_min(1)
+        h = spacing.median().clamp_min(1e-6)
+        spacing = torch.where(spacing > 0, spacing, h)
+        # distance to the nearest point of another part (among the kn nearest)
+        other = fin & (labels[i] != labels.unsqueeze(1))
+        od = torch.where(other, d, torch.full_like(d, 1e9)).min(dim=1).values
+        conf = ((od / (near_factor * h)).clamp(0.0, 1.0)) ** 2
+        conf = conf.clamp_min(0.02)
+        return torch.cat([points, nrm, conf.unsqueeze(1), spacing.unsqueeze(1)], 1)
+
+
+class GeneratorDecoder(nn.Module):
+    def __init__(self, k: int = 10):
+        super().__init__()
+        # [k, bandwidth factor over the local spacing]
+        self.register_buffer("params", torch.tensor([float(k), 1.5], dtype=torch.float32))
+
+    def forward(self, features: Tensor, labels: Tensor, part: Tensor, boxes: Tensor,
+                queries: Tensor) -> Tensor:
+        dev = queries.device
+        m = queries.shape[0]
+        pidx = int(part.reshape(-1)[0].item())
+        sel = labels == pidx
+        f = features[sel]
+        # box signed distance (negative inside)
+        if boxes.shape[0] > pidx and pidx >= 0:
+            b = boxes[pidx]
+            lo = b[0:3]
+            hi = b[3:6]
+            c = (lo + hi) * 0.5
+            half = (hi - lo).clamp_min(0.0) * 0.5
+            q = (queries - c).abs() - half
+            box = q.clamp_min(0.0).norm(p=2, dim=1) + q.max(dim=1).values.clamp_max(0.0)
+        else:
+            box = torch.full([m], -1e9, device=dev)
+        if f.shape[0] == 0:
+            return torch.ones(m, device=dev)
+        p = f[:, 0:3]
+        nrm = f[:, 3:6]
+        conf = f[:, 6]
+        sp = f[:, 7]
+        k = min(int(self.params[0].item()), p.shape[0])
+        bw = float(self.params[1].item())
+        cell = surface_cell(p, k)
+        dist, idx = multilevel_knn(queries, p, k, cell)             # [M,k]
+        h = (sp[idx].mean(dim=1) * bw).clamp_min(1e-6)             # [M]
+        h = torch.maximum(h, dist[:, 0] * 0.75)                     # far queries stay smooth
+        w = torch.exp(-(dist / h.unsqueeze(1)) ** 2) * conf[idx] + 1e-12
+        plane = ((queries.unsqueeze(1) - p[idx]) * nrm[idx]).sum(-1)   # [M,k]
+        sdf = (w * plane).sum(1) / w.sum(1)
+        return torch.maximum(sdf, box)
