@@ -22,14 +22,17 @@ class DeviceBackend;  // device_backend.h: CPU, CUDA, or simulated
 class ModelManager;
 
 struct ManagerConfig {
-  std::string device = "auto";     // "cpu" | "cuda" | "cuda:N" | "auto"
+  std::string device = "auto";  // "cpu" | "cuda" | "cuda:N" | "auto"
   Policy policy = Policy::Sequential;
-  std::uint64_t vramBudget = 0;    // bytes for Budget; 0 = device free minus headroom
-  std::uint64_t ramBudget = 0;     // host cache for evicted weights; 0 = a quarter of RAM
+  std::uint64_t vramBudget = 0;  // bytes for Budget; 0 = device free minus headroom
+  std::uint64_t ramBudget = 0;   // host cache for evicted weights; 0 = a quarter of RAM
   std::uint64_t headroomBytes = 256ull << 20;  // working-memory reserve kept free
   double idleUnloadSeconds = 0.0;  // Budget/Keep: unload after this idle time; 0 = never
   bool halfPrecision = false;      // on CUDA, when the manifest allows
   bool verbose = false;            // log every step to the verbose sink
+  // Keep only the running stage's components on the device (manifests with
+  // stages). Off: every component goes to the device on acquire.
+  bool splitComponents = true;
 };
 
 // Holds a model in use. While any handle for a model exists, the model is not
@@ -45,6 +48,9 @@ class ModelHandle {
 
   explicit operator bool() const { return manager_ != nullptr; }
   const PackageManifest& manifest() const;
+  const std::string& name() const;  // the package's name
+  // Ends the use now (as the destructor does).
+  void release();
   // Makes the stage's components resident (others of this model may leave the
   // device, by policy). Must be called before component() for partial models.
   void enterStage(const std::string& stage);
@@ -66,7 +72,8 @@ class ModelHandle {
 
 class ModelManager {
  public:
-  explicit ModelManager(ManagerConfig config = {}, std::shared_ptr<DeviceBackend> backend = nullptr);
+  explicit ModelManager(ManagerConfig config = {},
+                        std::shared_ptr<DeviceBackend> backend = nullptr);
   ~ModelManager();  // unloads everything
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
@@ -91,6 +98,7 @@ class ModelManager {
   void setRamBudget(std::uint64_t bytes);
   void setIdleUnloadSeconds(double seconds);
   void setVerbose(bool on);
+  void setSplitComponents(bool on);
   void setVerboseSink(std::function<void(const std::string&)> sink);
   // Called (no lock held) after every state change; keep it cheap.
   void setObserver(std::function<void()> observer);
@@ -98,6 +106,8 @@ class ModelManager {
   void tick();
 
   ManagerSnapshot snapshot() const;
+  // Registered package names, in registration order.
+  std::vector<std::string> modelNames() const;
   void resetPeak();
   const ManagerConfig& config() const;
   DeviceBackend& backend();

@@ -2,6 +2,7 @@
 // A model package: a folder with manifest.json and TorchScript file(s).
 // Reading a package validates its manifest and file hashes; loading the
 // TorchScript and the dry run happen in the model manager.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -55,6 +56,8 @@ struct PackageManifest {
   bool halfPrecisionAllowed = false;
   bool cpuFallbackAllowed = true;
   std::uint64_t estimatedRunBytes = 0;  // working memory while running, beyond the weights
+  // Symbol values ("N", "K", ...) used to build the tiny dry-run inputs.
+  std::map<std::string, std::int64_t> dryRunSymbols;
 
   const ComponentSpec* component(const std::string& name) const;
   const StageSpec* stage(const std::string& name) const;
@@ -78,5 +81,18 @@ std::vector<std::filesystem::path> findPackages(const std::filesystem::path& dir
 std::filesystem::path defaultModelsDir();
 
 std::string sha256File(const std::filesystem::path& file);
+// SHA-256 of a byte range, lowercase hex.
+std::string sha256Hex(const void* data, std::size_t size);
+
+// Parses and checks the text of a manifest (schema and cross references, no
+// file access). `packageName` names the package in error messages.
+PackageManifest parseManifest(const std::string& jsonText, const std::string& packageName);
+
+// The refusal message format: "model package <name>: <file>: <check>: <why>".
+std::string packageErrorMessage(const std::string& package, const std::string& file,
+                                const std::string& check, const std::string& why);
+
+// The dtypes a TensorSpec may name.
+bool isKnownDtype(const std::string& dtype);
 
 }  // namespace h3d

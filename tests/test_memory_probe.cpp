@@ -1,0 +1,161 @@
+// Memory probes, device backends and out-of-memory translation (no GPU needed).
+#include <QtTest>
+
+#include <c10/util/Exception.h>
+
+#include <new>
+
+#include "h3dpart/device_backend.h"
+#include "h3dpart/errors.h"
+#include "h3dpart/memory_probe.h"
+
+using namespace h3d;
+
+class TestMemoryProbe : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void hostReadings() {
+    const auto host = hostMemory();
+    QVERIFY(host.total > 0);
+    QVERIFY(host.available > 0 && host.available <= host.total);
+    QVERIFY(host.rss > 0);
+    const std::uint64_t before = processRssBytes();
+    std::vector<char> block(64 << 20, 1);  // touched: resident
+    QVERIFY(processRssBytes() >= before + (60 << 20));
+    QVERIFY(block[12345] == 1);
+  }
+
+  void cpuViewWithoutCuda() {
+    const DeviceMemory d = cpuDeviceMemory();
+    QVERIFY(!d.available);
+    QCOMPARE(QString::fromStdString(d.name), QString("CPU"));
+    QVERIFY(QString::fromStdString(d.note).contains("no CUDA device"));
+    QVERIFY(d.total > 0 && d.processUsed > 0);
+  }
+
+  // This machine has no GPU driver: the probe says so and creates nothing.
+  void cudaProbeWithoutDriver() {
+    auto& probe = CudaProbe::instance();
+    if (probe.available()) QSKIP("a GPU is present");
+    QVERIFY(QString::fromStdString(probe.note()).startsWith("no CUDA device"));
+    const DeviceMemory d = probe.read(0);
+    QVERIFY(!d.available);
+    QVERIFY(!d.note.empty());
+    std::uint64_t f = 0, t = 0;
+    QVERIFY(!probe.runtimeMemInfo(f, t));
+    QVERIFY(!cudaUsable());
+  }
+
+  void backends_data() {
+    QTest::addColumn<QString>("device");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("cpu") << "cpu"
+                         << "cpu";
+    QTest::newRow("sim") << "sim:1048576"
+                         << "sim";
+    if (!cudaUsable())
+      QTest::newRow("auto without GPU") << "auto"
+                                        << "cpu";
+  }
+  void backends() {
+    QFETCH(QString, device);
+    QFETCH(QString, name);
+    auto b = makeBackend(device.toStdString());
+    QCOMPARE(QString::fromStdString(b->name()), name);
+    QCOMPARE(QString::fromStdString(b->torchDevice()), QString("cpu"));
+    (void)b->memory();
+    QVERIFY(b->freeForPlanning() > 0);
+  }
+
+  void badDevices() {
+    QVERIFY_THROWS_EXCEPTION(UsageError, makeBackend("tpu"));
+    QVERIFY_THROWS_EXCEPTION(UsageError, makeBackend("sim:lots"));
+    if (!cudaUsable()) {
+      try {
+        makeBackend("cuda");
+        QFAIL("cuda accepted without a GPU");
+      } catch (const ModelError& e) {
+        QVERIFY2(QString::fromStdString(e.what()).contains("no CUDA device") ||
+                     QString::fromStdString(e.what()).contains("no CUDA support"),
+                 e.what());
+      }
+    }
+  }
+
+  void simulatedCapacity() {
+    SimulatedBackend sim(100);
+    sim.reserveWeights(60);
+    QCOMPARE(sim.used(), std::uint64_t(60));
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, sim.reserveWeights(41));
+    QCOMPARE(sim.used(), std::uint64_t(60));
+    sim.beginRun(40);
+    QCOMPARE(sim.peakUsed(), std::uint64_t(100));
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, sim.beginRun(1));
+    sim.endRun(40);
+    sim.failNextRuns(1);
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, sim.beginRun(1));
+    sim.beginRun(1);
+    sim.endRun(1);
+    sim.failNextReservations(1);
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, sim.reserveWeights(1));
+    sim.releaseWeights(60);
+    QCOMPARE(sim.used(), std::uint64_t(0));
+    const DeviceMemory d = sim.memory();
+    QVERIFY(d.available);
+    QCOMPARE(d.total, std::uint64_t(100));
+    QCOMPARE(d.free, std::uint64_t(100));
+    try {
+      sim.reserveWeights(1000);
+    } catch (const OutOfMemoryError& e) {
+      QVERIFY(isOutOfMemoryMessage(e.what()));
+      QCOMPARE(int(e.exitCode()), int(ExitCode::OutOfMemory));
+    }
+  }
+
+  void oomMessages_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("oom");
+    QTest::newRow("caching allocator")
+        << "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity)"
+        << true;
+    QTest::newRow("runtime") << "CUDA error: out of memory" << true;
+    QTest::newRow("driver") << "CUDA_ERROR_OUT_OF_MEMORY" << true;
+    QTest::newRow("cublas") << "CUBLAS_STATUS_ALLOC_FAILED when calling cublasCreate(handle)"
+                            << true;
+    QTest::newRow("cpu allocator") << "DefaultCPUAllocator: can't allocate memory: you tried to "
+                                      "allocate 1000 bytes. Error code 12 (Cannot allocate memory)"
+                                   << false;
+    QTest::newRow("shape error") << "mat1 and mat2 shapes cannot be multiplied" << false;
+  }
+  void oomMessages() {
+    QFETCH(QString, text);
+    QFETCH(bool, oom);
+    QCOMPARE(isOutOfMemoryMessage(text.toStdString()), oom);
+  }
+
+  void translation() {
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, translateOutOfMemory([] {
+                               throw c10::Error({__func__, __FILE__, 1},
+                                                "CUDA out of memory. Tried to allocate 20.00 MiB");
+                             }));
+    QVERIFY_THROWS_EXCEPTION(
+        OutOfMemoryError, translateOutOfMemory([] {
+          throw c10::OutOfMemoryError({__func__, __FILE__, 1}, "CUDA out of memory.");
+        }));
+    QVERIFY_THROWS_EXCEPTION(OutOfMemoryError,
+                             translateOutOfMemory([] { throw std::bad_alloc(); }));
+    QVERIFY_THROWS_EXCEPTION(
+        c10::Error, translateOutOfMemory([] {
+          throw c10::Error({__func__, __FILE__, 1}, "shapes cannot be multiplied");
+        }));
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             translateOutOfMemory([] { throw InputError("f", "bad"); }));
+    int calls = 0;
+    translateOutOfMemory([&] { ++calls; });
+    QCOMPARE(calls, 1);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestMemoryProbe)
+#include "test_memory_probe.moc"

@@ -1,0 +1,594 @@
+// The model manager: policies, component split, out-of-memory paths, broken
+// packages, threads, and memory really coming back after unloads.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <torch/script.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "h3dpart/device_backend.h"
+#include "h3dpart/errors.h"
+#include "h3dpart/memory_probe.h"
+#include "h3dpart/model_bench.h"
+#include "h3dpart/model_manager.h"
+
+using namespace h3d;
+namespace fs = std::filesystem;
+
+#define QCOMPARE_ENUM(a, b) \
+  QCOMPARE(QString::fromStdString(h3d::toString(a)), QString::fromStdString(h3d::toString(b)))
+
+namespace {
+
+constexpr std::uint64_t MiB = 1ull << 20;
+
+const ModelStatus& status(const ManagerSnapshot& s, const std::string& name) {
+  for (const auto& m : s.models)
+    if (m.name == name) return m;
+  throw std::runtime_error("no model " + name);
+}
+
+int residentCount(const ManagerSnapshot& s) {
+  int n = 0;
+  for (const auto& m : s.models)
+    if (m.deviceBytes > 0) ++n;
+  return n;
+}
+
+bool hasEvent(const ManagerSnapshot& s, const std::string& model, const std::string& event) {
+  for (const auto& e : s.recentEvents)
+    if (e.model == model && e.event == event) return true;
+  return false;
+}
+
+void runAll(ModelHandle& h) {
+  const auto points = torch::rand({16, 3});
+  if (h.manifest().stages.empty()) {
+    for (const auto& c : h.manifest().components)
+      h.run([&] { h.component(c.name).forward({points.to(torch::Device(h.device()))}); });
+    return;
+  }
+  for (const auto& stage : h.manifest().stages) {
+    h.enterStage(stage.name);
+    for (const auto& c : stage.components)
+      h.run([&] { h.component(c).forward({points.to(torch::Device(h.device()))}); });
+  }
+}
+
+}  // namespace
+
+class TestModelManager : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir tmp_;
+  fs::path pair_;    // segmenter (4 MiB) + staged generator (2 + 6 MiB)
+  fs::path three_;   // three segmenters of 4 MiB (LRU)
+  fs::path broken_;  // one package per breakage
+  fs::path root() const { return fs::path(tmp_.path().toStdString()); }
+
+  static FixturePackage seg(const std::string& name, std::uint64_t bytes, std::uint64_t run = 0) {
+    FixturePackage p;
+    p.name = name;
+    p.role = ModelRole::Segmenter;
+    p.components = {FixtureComponent{"net", bytes, "ok"}};
+    p.runBytes = run;
+    return p;
+  }
+  static FixturePackage gen(const std::string& name) {
+    FixturePackage p;
+    p.name = name;
+    p.role = ModelRole::Generator;
+    p.staged = true;
+    p.components = {FixtureComponent{"encoder", 2 * MiB, "ok"},
+                    FixtureComponent{"decoder", 6 * MiB, "ok"}};
+    return p;
+  }
+  std::shared_ptr<SimulatedBackend> sim(std::uint64_t capacity) {
+    return std::make_shared<SimulatedBackend>(capacity);
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(tmp_.isValid());
+    pair_ = root() / "pair";
+    writeFixturePackage(pair_ / "seg", seg("seg", 4 * MiB, 1 * MiB));
+    writeFixturePackage(pair_ / "gen", gen("gen"));
+    three_ = root() / "three";
+    for (const char* n : {"a", "b", "c"}) writeFixturePackage(three_ / n, seg(n, 4 * MiB));
+    broken_ = root() / "broken";
+    FixturePackage throws = seg("broken-throws", 64 * 1024);
+    throws.components[0].behaviour = "throws";
+    writeFixturePackage(broken_ / "throws", throws);
+    FixturePackage shape = seg("broken-shape", 64 * 1024);
+    shape.components[0].behaviour = "wrong_shape";
+    writeFixturePackage(broken_ / "shape", shape);
+  }
+
+  void nothingLoadedAtStart() {
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    QVERIFY(mm.addPackages(pair_).empty());
+    const auto s = mm.snapshot();
+    QCOMPARE(s.models.size(), std::size_t(2));
+    for (const auto& m : s.models) QVERIFY(m.state == ModelState::Unloaded);
+    QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+    QVERIFY(s.policy == Policy::Sequential);
+    QCOMPARE(QString::fromStdString(s.deviceName), QString("cpu"));
+  }
+
+  // Sequential never holds two models; the peak is the larger one, not the
+  // sum; nothing stays after an operation.
+  void sequentialSegmentThenGenerate_data() {
+    QTest::addColumn<bool>("split");
+    QTest::newRow("component split") << true;
+    QTest::newRow("whole model") << false;
+  }
+  void sequentialSegmentThenGenerate() {
+    QFETCH(bool, split);
+    ManagerConfig cfg;
+    cfg.splitComponents = split;
+    auto backend = sim(64 * MiB);
+    ModelManager mm(cfg, backend);
+    mm.addPackages(pair_);
+    std::atomic<int> maxResident{0};
+    std::atomic<int> calls{0};
+    // The observer runs with no lock held: it may take a snapshot itself.
+    mm.setObserver([&] {
+      ++calls;
+      const int n = residentCount(mm.snapshot());
+      int prev = maxResident.load();
+      while (n > prev && !maxResident.compare_exchange_weak(prev, n)) {
+      }
+    });
+    std::uint64_t segBytes = 0, genEncoder = 0, genDecoder = 0;
+    {
+      auto h = mm.acquire(ModelRole::Segmenter);
+      runAll(h);
+      segBytes = status(mm.snapshot(), "seg").deviceBytes;
+    }
+    QCOMPARE(mm.snapshot().modelDeviceBytes, std::uint64_t(0));
+    {
+      auto h = mm.acquire(ModelRole::Generator);
+      QVERIFY(h.manifest().stages.size() == 2);
+      h.enterStage("encoder");
+      genEncoder = status(mm.snapshot(), "gen").components[0].deviceBytes;
+      h.enterStage("decoder");
+      genDecoder = status(mm.snapshot(), "gen").components[1].deviceBytes;
+      const auto s = mm.snapshot();
+      QCOMPARE_ENUM(status(s, "seg").state, ModelState::Unloaded);
+      if (split) QVERIFY(status(s, "gen").components[0].state == ModelState::Cached);
+      runAll(h);
+    }
+    const auto s = mm.snapshot();
+    QVERIFY(calls > 0);
+    QCOMPARE(maxResident.load(), 1);
+    QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+    QCOMPARE(backend->weightBytes(), std::uint64_t(0));
+    QVERIFY(segBytes >= 4 * MiB);
+    const std::uint64_t genPeak =
+        split ? std::max(genEncoder, genDecoder) : genEncoder + genDecoder;
+    QCOMPARE(s.peakModelDeviceBytes, std::max(segBytes, genPeak));
+    QVERIFY(s.peakModelDeviceBytes < segBytes + genEncoder + genDecoder);
+    for (const auto& m : s.models) QCOMPARE_ENUM(m.state, ModelState::Unloaded);
+    QCOMPARE_ENUM(status(s, "seg").lastLoadSource, LoadSource::Disk);
+  }
+
+  // Budget: least recently used out first, evicted weights come back from host RAM.
+  void budgetEvictsLeastRecentlyUsed() {
+    ManagerConfig cfg;
+    cfg.policy = Policy::Budget;
+    cfg.vramBudget = 9 * MiB;  // two of the three 4 MiB models
+    cfg.ramBudget = 64 * MiB;
+    ModelManager mm(cfg, sim(64 * MiB));
+    mm.addPackages(three_);
+    mm.load("a");
+    mm.load("b");
+    mm.load("a");  // a used more recently than b
+    mm.load("c");  // evicts b
+    auto s = mm.snapshot();
+    QCOMPARE_ENUM(status(s, "a").state, ModelState::Resident);
+    QCOMPARE_ENUM(status(s, "b").state, ModelState::Cached);
+    QVERIFY(status(s, "b").hostBytes >= 4 * MiB);
+    QCOMPARE(status(s, "b").deviceBytes, std::uint64_t(0));
+    QCOMPARE_ENUM(status(s, "c").state, ModelState::Resident);
+    QVERIFY(hasEvent(s, "b", "evict"));
+    QVERIFY(s.modelDeviceBytes <= 9 * MiB);
+    {
+      auto h = mm.acquire("b");  // back from host RAM; a is now least recent
+      runAll(h);
+    }
+    s = mm.snapshot();
+    QCOMPARE_ENUM(status(s, "b").lastLoadSource, LoadSource::HostCache);
+    QCOMPARE_ENUM(status(s, "a").state, ModelState::Cached);
+    QCOMPARE_ENUM(status(s, "b").state, ModelState::Resident);
+    QCOMPARE_ENUM(status(s, "c").state, ModelState::Resident);
+    // A handle pins: the pinned model is not evicted.
+    {
+      auto pinned = mm.acquire("b");
+      mm.load("a");  // must evict c, not b
+      s = mm.snapshot();
+      QCOMPARE_ENUM(status(s, "b").state, ModelState::Resident);
+      QCOMPARE_ENUM(status(s, "c").state, ModelState::Cached);
+      QCOMPARE(status(s, "b").handles, 1);
+    }
+    // RAM budget: cached weights beyond it are dropped.
+    mm.setRamBudget(5 * MiB);
+    mm.load("c");  // evicts the LRU (b); only one model fits the RAM budget
+    s = mm.snapshot();
+    QVERIFY(s.modelHostBytes <= 5 * MiB);
+    mm.unloadAll();
+    s = mm.snapshot();
+    QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+  }
+
+  void keepPolicyAndSwitching() {
+    ManagerConfig cfg;
+    cfg.policy = Policy::Keep;
+    ModelManager mm(cfg, sim(64 * MiB));
+    mm.addPackages(pair_);
+    {
+      auto h = mm.acquire(ModelRole::Segmenter);
+      runAll(h);
+    }
+    {
+      auto h = mm.acquire(ModelRole::Generator);
+      runAll(h);
+    }
+    auto s = mm.snapshot();
+    QCOMPARE(residentCount(s), 2);
+    mm.unload("seg");
+    s = mm.snapshot();
+    QCOMPARE_ENUM(status(s, "seg").state, ModelState::Unloaded);
+    // Switching to sequential unloads what is not in use.
+    mm.setPolicy(Policy::Sequential);
+    s = mm.snapshot();
+    QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    QCOMPARE_ENUM(s.policy, Policy::Sequential);
+  }
+
+  // Out of memory on load: unload every other model, empty the cache, retry.
+  void oomOnLoadRetries() {
+    ManagerConfig cfg;
+    cfg.policy = Policy::Keep;
+    auto backend = sim(6 * MiB);  // one 4 MiB model at a time
+    ModelManager mm(cfg, backend);
+    mm.addPackages(three_);
+    mm.load("a");
+    const int emptied = backend->emptyCacheCalls();
+    mm.load("b");
+    const auto s = mm.snapshot();
+    QCOMPARE_ENUM(status(s, "a").state, ModelState::Unloaded);
+    QCOMPARE_ENUM(status(s, "b").state, ModelState::Resident);
+    QVERIFY(hasEvent(s, "b", "oom"));
+    QVERIFY(backend->emptyCacheCalls() > emptied);
+    // Injected failure: the retry succeeds.
+    backend->failNextReservations(1);
+    mm.load("c");
+    QCOMPARE_ENUM(status(mm.snapshot(), "c").state, ModelState::Resident);
+  }
+
+  void oomFallsBackToCpu_data() {
+    QTest::addColumn<bool>("allowed");
+    QTest::newRow("cpu_fallback true") << true;
+    QTest::newRow("cpu_fallback false") << false;
+  }
+  void oomFallsBackToCpu() {
+    QFETCH(bool, allowed);
+    const fs::path dir = root() / (allowed ? "fallback-yes" : "fallback-no");
+    FixturePackage p = seg("big", 8 * MiB);
+    p.cpuFallback = allowed;
+    writeFixturePackage(dir / "big", p);
+    auto backend = sim(4 * MiB);
+    ModelManager mm({}, backend);
+    mm.addPackages(dir);
+    if (allowed) {
+      auto h = mm.acquire("big");
+      QCOMPARE(QString::fromStdString(h.device()), QString("cpu"));
+      runAll(h);
+      const auto s = mm.snapshot();
+      QVERIFY(hasEvent(s, "big", "fallback"));
+      QCOMPARE(QString::fromStdString(status(s, "big").device), QString("cpu"));
+      QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    } else {
+      QVERIFY_THROWS_EXCEPTION(OutOfMemoryError, mm.acquire("big"));
+      const auto s = mm.snapshot();
+      QCOMPARE_ENUM(status(s, "big").state, ModelState::Failed);
+      QVERIFY(QString::fromStdString(status(s, "big").error).contains("out of memory"));
+      QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+      // A later try with room succeeds: out of memory does not poison the model.
+      backend->setCapacity(64 * MiB);
+      auto h = mm.acquire("big");
+      QCOMPARE_ENUM(status(mm.snapshot(), "big").state, ModelState::Resident);
+    }
+    mm.unloadAll();
+    QCOMPARE(backend->weightBytes(), std::uint64_t(0));
+  }
+
+  // Out of memory while running: working memory (run_bytes) does not fit.
+  void oomWhileRunning() {
+    const fs::path dir = root() / "run-oom";
+    writeFixturePackage(dir / "small", seg("small", 4 * MiB));
+    writeFixturePackage(dir / "hungry", seg("hungry", 4 * MiB, 6 * MiB));
+    auto backend = sim(14 * MiB);  // 4 + 4 + 6 does not fit, 4 + 6 does
+    ManagerConfig cfg;
+    cfg.policy = Policy::Keep;
+    ModelManager mm(cfg, backend);
+    mm.addPackages(dir);
+    mm.load("small");
+    {
+      auto h = mm.acquire("hungry");
+      int runs = 0;
+      h.run([&] { ++runs; });
+      QCOMPARE(runs, 1);
+      QCOMPARE(QString::fromStdString(h.device()), QString("cpu"));  // sim runs on the CPU
+    }
+    auto s = mm.snapshot();
+    QVERIFY(hasEvent(s, "hungry", "oom"));
+    QCOMPARE_ENUM(status(s, "small").state, ModelState::Unloaded);
+    QCOMPARE(QString::fromStdString(status(s, "hungry").device), QString("sim"));
+    // Both tries fail: falls back to the CPU and runs there.
+    {
+      auto h = mm.acquire("hungry");
+      backend->failNextRuns(2);
+      bool ran = false;
+      h.run([&] { ran = true; });
+      QVERIFY(ran);
+    }
+    s = mm.snapshot();
+    QVERIFY(hasEvent(s, "hungry", "fallback"));
+    QCOMPARE(backend->used(), std::uint64_t(0));
+    // A torch out-of-memory error inside fn is caught the same way.
+    mm.unloadAll();
+    {
+      auto h = mm.acquire("small");
+      int tries = 0;
+      h.run([&] {
+        if (++tries == 1)
+          throw c10::Error({__func__, __FILE__, 1},
+                           "CUDA out of memory. Tried to allocate 2.00 GiB");
+      });
+      QCOMPARE(tries, 2);
+    }
+  }
+
+  void brokenPackages_data() {
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("torchscript throws")
+        << "throws"
+        << "model package broken-throws: net.pt: dry run: net: RuntimeError: AssertionError: "
+           "fixture component refuses to run";
+    QTest::newRow("wrong output shape")
+        << "shape"
+        << "model package broken-shape: net.pt: output shape: net: output \"features\" is [64, 9] "
+           "float32, the manifest declares [N, 8] float32";
+  }
+  void brokenPackages() {
+    QFETCH(QString, folder);
+    QFETCH(QString, expected);
+    auto backend = sim(64 * MiB);
+    ModelManager mm({}, backend);
+    mm.addPackage(broken_ / folder.toStdString());
+    const std::string name = mm.modelNames().front();
+    try {
+      mm.acquire(ModelRole::Segmenter);
+      QFAIL("broken package was loaded");
+    } catch (const ModelError& e) {
+      QVERIFY2(QString::fromStdString(e.what()).contains(expected), e.what());
+    }
+    const auto s = mm.snapshot();
+    QCOMPARE_ENUM(status(s, name).state, ModelState::Failed);
+    QVERIFY(QString::fromStdString(status(s, name).error).contains(expected));
+    QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+    QCOMPARE(backend->weightBytes(), std::uint64_t(0));
+    QVERIFY(hasEvent(s, name, "fail"));
+    // Refused for good: the next acquire says why at once.
+    QVERIFY_THROWS_EXCEPTION(ModelError, mm.acquire(name));
+  }
+
+  void corruptAfterRegistration() {
+    const fs::path dir = root() / "corrupt-later";
+    writeFixturePackage(dir / "x", seg("x", 64 * 1024));
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    QVERIFY(mm.addPackages(dir).empty());
+    {
+      std::fstream f(dir / "x" / "net.pt", std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(64);
+      f.put('\x55');
+    }
+    // Make sure the file's time changes even on coarse clocks.
+    fs::last_write_time(dir / "x" / "net.pt",
+                        fs::file_time_type::clock::now() + std::chrono::seconds(5));
+    try {
+      mm.acquire("x");
+      QFAIL("changed file was loaded");
+    } catch (const ModelError& e) {
+      QVERIFY2(
+          QString::fromStdString(e.what()).contains("model package x: net.pt: sha256: mismatch"),
+          e.what());
+    }
+    QCOMPARE_ENUM(status(mm.snapshot(), "x").state, ModelState::Failed);
+  }
+
+  void registrationRefusals() {
+    const fs::path dir = root() / "registration";
+    writeFixturePackage(dir / "ok", seg("ok", 64 * 1024));
+    writeFixturePackage(dir / "gone", seg("gone", 64 * 1024));
+    fs::remove(dir / "gone" / "net.pt");
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    const auto problems = mm.addPackages(dir);
+    QCOMPARE(problems.size(), std::size_t(1));
+    QVERIFY(
+        QString::fromStdString(problems[0]).contains("model package gone: net.pt: file exists"));
+    const auto s = mm.snapshot();
+    QCOMPARE(s.models.size(), std::size_t(2));
+    QCOMPARE_ENUM(status(s, "gone").state, ModelState::Failed);
+    auto h = mm.acquire(ModelRole::Segmenter);  // the valid one
+    QCOMPARE(QString::fromStdString(h.name()), QString("ok"));
+    QVERIFY_THROWS_EXCEPTION(ModelError, mm.acquire(ModelRole::Generator));
+  }
+
+  void idleTimeout() {
+    ManagerConfig cfg;
+    cfg.policy = Policy::Keep;
+    cfg.idleUnloadSeconds = 0.05;
+    ModelManager mm(cfg, sim(64 * MiB));
+    mm.addPackages(three_);
+    mm.load("a");
+    mm.tick();
+    QCOMPARE_ENUM(status(mm.snapshot(), "a").state, ModelState::Resident);
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    mm.tick();
+    QCOMPARE_ENUM(status(mm.snapshot(), "a").state, ModelState::Unloaded);
+  }
+
+  void unloadWhileInUseWaitsForRelease() {
+    ManagerConfig cfg;
+    cfg.policy = Policy::Keep;
+    ModelManager mm(cfg, sim(64 * MiB));
+    mm.addPackages(three_);
+    {
+      auto h = mm.acquire("a");
+      mm.unload("a");
+      QCOMPARE_ENUM(status(mm.snapshot(), "a").state, ModelState::Resident);
+      runAll(h);
+    }
+    QCOMPARE_ENUM(status(mm.snapshot(), "a").state, ModelState::Unloaded);
+  }
+
+  void snapshotEventsAndVerbose() {
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    mm.addPackages(three_);
+    std::vector<std::string> lines;
+    mm.setVerboseSink([&](const std::string& l) { lines.push_back(l); });
+    mm.setVerbose(true);
+    for (int i = 0; i < 120; ++i) mm.load(i % 2 ? "a" : "b");
+    const auto s = mm.snapshot();
+    QVERIFY(s.eventSerial > 200);
+    QCOMPARE(s.recentEvents.size(), std::size_t(200));
+    QVERIFY(!lines.empty());
+    QVERIFY(QString::fromStdString(lines.back()).contains("unload"));
+    QVERIFY(s.hostRss > 0);
+    QVERIFY(!s.device.available);
+    QVERIFY(!s.device.note.empty());
+    const QString table = QString::fromStdString(describeSnapshot(s));
+    QVERIFY(table.contains("NAME"));
+    QVERIFY(table.contains("segmenter"));
+    QVERIFY(table.contains("unloaded"));
+    // Cheap enough for 10 Hz polling.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100; ++i) (void)mm.snapshot();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    QVERIFY2(ms < 1000.0, qPrintable(QString::number(ms)));
+  }
+
+  // Several threads acquire, run, unload, switch policies and poll at once.
+  void concurrentAcquireUnload() {
+    auto backend = sim(24 * MiB);
+    ManagerConfig cfg;
+    cfg.policy = Policy::Budget;
+    cfg.vramBudget = 12 * MiB;
+    cfg.ramBudget = 12 * MiB;
+    ModelManager mm(cfg, backend);
+    mm.addPackages(three_);
+    mm.addPackages(pair_);
+    std::atomic<int> failures{0}, runs{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937 rng{unsigned(t)};
+        const char* names[] = {"a", "b", "c", "seg", "gen"};
+        for (int i = 0; i < 25; ++i) {
+          try {
+            auto h = mm.acquire(names[rng() % 5]);
+            runAll(h);
+            ++runs;
+          } catch (const OutOfMemoryError&) {
+            // Several pinned models may not fit together: a clear refusal is fine.
+          } catch (const std::exception& e) {
+            qWarning("thread %d: %s", t, e.what());
+            ++failures;
+          }
+        }
+      });
+    }
+    threads.emplace_back([&] {
+      int i = 0;
+      while (!stop) {
+        try {
+          if (i % 7 == 0)
+            mm.unloadAll();
+          else
+            mm.unload(i % 2 ? "a" : "gen");
+          if (i % 11 == 0) mm.setPolicy(i % 22 ? Policy::Keep : Policy::Budget);
+        } catch (const std::exception& e) {
+          qWarning("unloader: %s", e.what());
+          ++failures;
+        }
+        ++i;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+    threads.emplace_back([&] {
+      while (!stop) {
+        const auto s = mm.snapshot();
+        (void)describeSnapshot(s);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    for (int t = 0; t < 4; ++t) threads[std::size_t(t)].join();
+    stop = true;
+    threads[4].join();
+    threads[5].join();
+    QCOMPARE(failures.load(), 0);
+    QVERIFY(runs > 0);
+    mm.unloadAll();
+    const auto s = mm.snapshot();
+    QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+    QCOMPARE(s.modelHostBytes, std::uint64_t(0));
+    QCOMPARE(backend->weightBytes(), std::uint64_t(0));
+    for (const auto& m : s.models) QCOMPARE(m.handles, 0);
+  }
+
+  // Loading and unloading a ~500 MB package 20 times returns the RSS to
+  // within 50 MB of where it started.
+  void rssReturnsAfterRepeatedLoads() {
+    const fs::path dir = root() / "large";
+    FixturePackage p = seg("large", 500 * MiB);
+    writeFixturePackage(dir / "large", p);
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    mm.addPackages(dir);
+    mm.load("large");  // the first load warms up allocators and TorchScript
+    mm.unloadAll();
+    const std::uint64_t baseline = processRssBytes();
+    std::uint64_t highest = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) {
+      {
+        auto h = mm.acquire("large");
+        highest = std::max(highest, processRssBytes());
+      }
+      QCOMPARE(mm.snapshot().modelDeviceBytes, std::uint64_t(0));
+    }
+    const std::uint64_t after = processRssBytes();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    qInfo("RSS baseline %.1f MB, while loaded %.1f MB, after 20 cycles %.1f MB (%.1f s)",
+          baseline / 1e6, highest / 1e6, after / 1e6, s);
+    QVERIFY(highest > baseline + 400 * MiB);  // the weights really were there
+    QVERIFY2(after < baseline + 50 * 1000 * 1000, qPrintable(QString::number(after / 1e6)));
+    fs::remove_all(dir);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestModelManager)
+#include "test_model_manager.moc"
