@@ -129,6 +129,10 @@ done
 outside=$(grep -v -E '^/usr(/|$)|^/$' "$work/deb-contents.txt" || true)
 [ -z "$outside" ] || fail "the package installs outside /usr: $outside"
 grep -q '^/usr/local' "$work/deb-contents.txt" && fail "the package installs into /usr/local"
+unreadable=$(dpkg-deb --contents "$deb" | awk '$1 !~ /^.......r/ {print $1, $NF}')
+[ -z "$unreadable" ] || fail "entries that not everyone can read: $unreadable"
+owners=$(dpkg-deb --contents "$deb" | awk '$2 != "root/root" {print $2, $NF}')
+[ -z "$owners" ] || fail "entries not owned by root: $owners"
 echo "$(grep -vc '/$' "$work/deb-contents.txt") files, all under /usr"
 
 say "metadata"
@@ -199,6 +203,13 @@ set -e
 cat "$work/models.txt"
 [ "$rc" = 0 ] || fail "h3dpart models exited $rc"
 grep -q '/usr/share/h3dpart/models' "$work/models.txt" || fail "h3dpart models does not use /usr/share/h3dpart/models"
+if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+  # Every installed file must be readable by an ordinary user.
+  (cd / && runuser -u nobody -- env -u H3DPART_MODELS -u H3DPART_SAMPLES HOME=/tmp LC_ALL=C.UTF-8 \
+      /usr/bin/h3dpart models >/dev/null 2>"$work/models-nobody.txt") \
+    || { cat "$work/models-nobody.txt"; fail "h3dpart models fails for an ordinary user (file permissions?)"; }
+  echo "h3dpart models as user nobody: ok"
+fi
 
 sample=/usr/share/h3dpart/samples/table.glb
 say "/usr/bin/h3dpart run $sample"
