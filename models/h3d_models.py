@@ -137,7 +137,9 @@ def multilevel_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tupl
     miss = torch.isinf(dist[:, 0])
     level = 1
     while bool(miss.any()):
-        stride = 4 ** level
+        stride = 1
+        for _ in range(level):
+            stride = stride * 4
         sub = torch.arange(0, points.shape[0], stride, device=points.device)
         qi = torch.nonzero(miss).reshape(-1)
         if sub.shape[0] <= 512 or level >= 6:

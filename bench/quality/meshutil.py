@@ -139,8 +139,10 @@ def is_closed_manifold(v, f):
         return False
     # vertex fans: number of outgoing half-edges per vertex == size of the cycle
     nxt = {}
-    for a, b, c in f:
+    for a, b, c in f.tolist():
         nxt[(a, b)] = c
+        nxt[(b, c)] = a
+        nxt[(c, a)] = b
     out = {}
     for (a, b) in nxt:
         out.setdefault(a, []).append(b)

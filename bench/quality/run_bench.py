@@ -58,7 +58,7 @@ class CliRunner:
         cmd = [self.exe] + list(args)
         if self.models:
             cmd += ["--models", self.models]
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        r = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr[-2000:]))
 
@@ -67,9 +67,16 @@ class CliRunner:
         self._cmd("segment", path, "-o", os.path.join(self.tmp, "seg.glb"), "--face-labels", lab_file)
         return np.loadtxt(lab_file, dtype=np.int64).reshape(-1)
 
+    def _labels_file(self, lab):
+        p = os.path.join(self.tmp, "given.labels")
+        np.savetxt(p, lab, fmt="%d")
+        return p
+
     def generate(self, path, v, f, lab):
         out = os.path.join(self.tmp, "gen.glb")
-        self._cmd("generate", path, "-o", out, "--json", os.path.join(self.tmp, "gen.json"))
+        # the labels of the segment step, so generate is timed alone and uses the same parts
+        self._cmd("generate", path, "--labels", self._labels_file(lab), "-o", out,
+                  "--json", os.path.join(self.tmp, "gen.json"))
         parts = []
         for name, pv, pf in meshutil.read_glb_parts(out):
             k = int(name.split("_")[-1]) if name.startswith("part_") else len(parts)

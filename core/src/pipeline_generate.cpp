@@ -1,0 +1,204 @@
+// Generation pipeline: per part, the generator's field on a grid inside the
+// part's padded box, marched into a closed mesh, mapped back to the input.
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "h3dpart/errors.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/normalize.h"
+#include "h3dpart/pipeline.h"
+#include "marching.h"
+#include "pipeline_detail.h"
+
+namespace h3d {
+namespace {
+
+torch::Tensor vecTensor(const std::vector<Vec3>& v) {
+  static_assert(sizeof(Vec3) == 3 * sizeof(float));
+  if (v.empty()) return torch::zeros({0, 3}, torch::kFloat32);
+  return torch::from_blob(const_cast<Vec3*>(v.data()), {static_cast<long>(v.size()), 3},
+                          torch::kFloat32)
+      .clone();
+}
+
+// The stage of the generator that matches `wanted`, else the one at `fallback`.
+const StageSpec& pickStage(const PackageManifest& m, const std::string& wanted,
+                           std::size_t fallback) {
+  if (const StageSpec* s = m.stage(wanted)) return *s;
+  if (fallback < m.stages.size()) return m.stages[fallback];
+  throw ModelError("model package " + m.name + ": manifest.json: stages: no \"" + wanted +
+                   "\" stage");
+}
+
+const ComponentSpec& stageComponent(const PackageManifest& m, const StageSpec& stage) {
+  if (stage.components.empty())
+    throw ModelError("model package " + m.name + ": manifest.json: stage " + stage.name +
+                     ": no components");
+  const ComponentSpec* c = m.component(stage.components.front());
+  if (!c)
+    throw ModelError("model package " + m.name + ": manifest.json: stage " + stage.name +
+                     ": unknown component " + stage.components.front());
+  return *c;
+}
+
+// Runs a component with its inputs taken by name from `named`; returns its
+// first output.
+torch::Tensor runByName(const PackageManifest& m, ModelHandle& handle, const ComponentSpec& spec,
+                        const std::map<std::string, torch::Tensor>& named) {
+  torch::Tensor result;
+  handle.run([&] {
+    c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard noOpt(false);
+    const torch::Device device(handle.device());
+    std::vector<torch::jit::IValue> inputs;
+    for (const auto& in : spec.inputs) {
+      auto it = named.find(in.name);
+      if (it == named.end())
+        throw ModelError("model package " + m.name + ": " + spec.file + ": input \"" + in.name +
+                         "\" is not one the host provides");
+      inputs.emplace_back(it->second.to(device));
+    }
+    auto out = handle.component(spec.name).forward(inputs);
+    torch::Tensor t = out.isTuple() ? out.toTuple()->elements().at(0).toTensor() : out.toTensor();
+    result = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  });
+  return result;
+}
+
+}  // namespace
+
+GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, ModelManager& models,
+                        const GenerateOptions& options, Progress& progress) {
+  if (mesh.faces.empty()) throw InputError("mesh", "no faces to generate from");
+  if (segmentation.faceLabels.size() != mesh.faces.size())
+    throw InputError("segmentation", "has " + std::to_string(segmentation.faceLabels.size()) +
+                                         " face labels for " + std::to_string(mesh.faces.size()) +
+                                         " faces");
+  if (options.resolution < 8 || options.resolution > 512)
+    throw UsageError("generate: resolution must be between 8 and 512");
+  if (options.samplePoints < 16) throw UsageError("generate: samplePoints must be at least 16");
+
+  progress.stage("loading generator");
+  ModelHandle handle = models.acquire(ModelRole::Generator);
+  const PackageManifest& manifest = handle.manifest();
+  const StageSpec& encodeStage = pickStage(manifest, "encode", 0);
+  const StageSpec& decodeStage = pickStage(manifest, "decode", 1);
+  const ComponentSpec& encoder = stageComponent(manifest, encodeStage);
+  const ComponentSpec& decoder = stageComponent(manifest, decodeStage);
+  progress.checkCancel();
+
+  progress.stage("sampling");
+  const Normalization norm = Normalization::fit(mesh.bounds());
+  Mesh normalized = mesh;
+  norm.applyInPlace(normalized);
+  const SurfaceSamples samples = detail::orientedSamples(
+      normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
+  const int partCount = segmentation.partCount();
+  std::vector<Box3> boxes(static_cast<std::size_t>(partCount));
+  for (std::size_t f = 0; f < normalized.faces.size(); ++f) {
+    const int l = segmentation.faceLabels[f];
+    if (l < 0 || l >= partCount) continue;
+    for (auto v : normalized.faces[f])
+      boxes[static_cast<std::size_t>(l)].add(normalized.vertices[v]);
+  }
+  auto labels = torch::empty({static_cast<long>(samples.size())}, torch::kInt64);
+  auto* lp = labels.data_ptr<std::int64_t>();
+  for (std::size_t s = 0; s < samples.size(); ++s)
+    lp[s] = segmentation.faceLabels[samples.faces[s]];
+  auto boxT = torch::zeros({std::max(partCount, 1), 6}, torch::kFloat32);
+  for (int k = 0; k < partCount; ++k) {
+    const Box3& b = boxes[static_cast<std::size_t>(k)];
+    if (b.empty()) continue;
+    for (int a = 0; a < 3; ++a) {
+      boxT[k][a] = b.lo[a];
+      boxT[k][3 + a] = b.hi[a];
+    }
+  }
+  std::map<std::string, torch::Tensor> named{{"points", vecTensor(samples.points)},
+                                             {"normals", vecTensor(samples.normals)},
+                                             {"labels", labels},
+                                             {"boxes", boxT}};
+  progress.report(1.0);
+
+  progress.stage("encoding");
+  handle.enterStage(encodeStage.name);
+  torch::Tensor features = runByName(manifest, handle, encoder, named);
+  if (features.dim() < 1 || features.size(0) != static_cast<long>(samples.size()))
+    throw ModelError("model package " + manifest.name + ": " + encoder.file +
+                     ": features have the wrong shape");
+  named["features"] = features;
+  progress.report(1.0);
+
+  handle.enterStage(decodeStage.name);
+  std::vector<int> todo;
+  if (options.onlyParts.empty()) {
+    for (int k = 0; k < partCount; ++k) todo.push_back(k);
+  } else {
+    for (int k : options.onlyParts)
+      if (k >= 0 && k < partCount) todo.push_back(k);
+  }
+  GeneratedParts result;
+  constexpr long kChunk = 65536;
+  for (std::size_t t = 0; t < todo.size(); ++t) {
+    const int k = todo[t];
+    progress.stage("generating part " + std::to_string(t + 1) + "/" + std::to_string(todo.size()));
+    const Box3& box = boxes[static_cast<std::size_t>(k)];
+    if (box.empty()) continue;
+    const Vec3 size = box.size();
+    const float extent = std::max({size.x, size.y, size.z, 1e-4f});
+    detail::ScalarGrid grid;
+    grid.step = extent / static_cast<float>(options.resolution);
+    const int pad = 2;
+    grid.nx = static_cast<int>(std::ceil(size.x / grid.step)) + 1 + 2 * pad;
+    grid.ny = static_cast<int>(std::ceil(size.y / grid.step)) + 1 + 2 * pad;
+    grid.nz = static_cast<int>(std::ceil(size.z / grid.step)) + 1 + 2 * pad;
+    // centre the grid on the box
+    const Vec3 span{(grid.nx - 1) * grid.step, (grid.ny - 1) * grid.step,
+                    (grid.nz - 1) * grid.step};
+    grid.origin = box.center() - span * 0.5f;
+    const std::size_t total = static_cast<std::size_t>(grid.nx) * grid.ny * grid.nz;
+    grid.values.assign(total, 1.f);
+    named["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
+    std::vector<Vec3> queries;
+    for (std::size_t start = 0; start < total; start += kChunk) {
+      progress.report(static_cast<double>(start) / static_cast<double>(total) * 0.9);
+      const std::size_t end = std::min(total, start + static_cast<std::size_t>(kChunk));
+      queries.clear();
+      for (std::size_t i = start; i < end; ++i) {
+        const int x = static_cast<int>(i % grid.nx);
+        const int y = static_cast<int>((i / grid.nx) % grid.ny);
+        const int z = static_cast<int>(i / (static_cast<std::size_t>(grid.nx) * grid.ny));
+        queries.push_back(grid.position(x, y, z));
+      }
+      named["queries"] = vecTensor(queries);
+      torch::Tensor field = runByName(manifest, handle, decoder, named).reshape({-1});
+      if (field.size(0) != static_cast<long>(queries.size()))
+        throw ModelError("model package " + manifest.name + ": " + decoder.file +
+                         ": field has the wrong size");
+      const float* fp = field.data_ptr<float>();
+      for (std::size_t i = start; i < end; ++i) {
+        const float v = fp[i - start];
+        grid.values[i] = std::isfinite(v) ? v : 1.f;
+      }
+    }
+    grid.closeBorder(1.f);
+    PartMesh part;
+    part.label = k;
+    part.name =
+        k < static_cast<int>(segmentation.parts.size()) && !segmentation.parts[k].name.empty()
+            ? segmentation.parts[k].name
+            : "part_" + std::to_string(k);
+    part.mesh = detail::marchTetrahedra(grid);
+    detail::removeSmallComponents(part.mesh, 0.05);
+    norm.invertInPlace(part.mesh);
+    progress.report(1.0);
+    if (!part.mesh.faces.empty()) result.parts.push_back(std::move(part));
+  }
+  return result;
+}
+
+}  // namespace h3d

@@ -1,0 +1,442 @@
+// Segmentation pipeline: normalise, sample, run the segmenter, turn point
+// masks into face labels, clean the labels by connectivity, merge tiny parts.
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+
+#include "h3dpart/errors.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/normalize.h"
+#include "h3dpart/pipeline.h"
+#include "h3dpart/sampling.h"
+#include "pipeline_detail.h"
+
+namespace h3d {
+namespace detail {
+
+double signedVolume6(const Mesh& mesh) {
+  double v = 0;
+  for (const auto& t : mesh.faces) {
+    const Vec3& a = mesh.vertices[t[0]];
+    const Vec3& b = mesh.vertices[t[1]];
+    const Vec3& c = mesh.vertices[t[2]];
+    v += static_cast<double>(dot(a, cross(b, c)));
+  }
+  return v;
+}
+
+SurfaceSamples orientedSamples(const Mesh& normalizedMesh, std::size_t count, std::uint64_t seed) {
+  SurfaceSamples s = sampleSurface(normalizedMesh, count, seed);
+  if (signedVolume6(normalizedMesh) < 0)
+    for (auto& n : s.normals) n = n * -1.f;
+  return s;
+}
+
+PointGrid::PointGrid(const std::vector<Vec3>& points, float targetPerCell) : points_(points) {
+  if (points.empty()) return;
+  Box3 box;
+  for (const auto& p : points) box.add(p);
+  lo_ = box.lo;
+  const Vec3 size = box.size();
+  const float extent = std::max({size.x, size.y, size.z, 1e-6f});
+  // a surface in a cube: cells of this size hold about targetPerCell points
+  cell_ = extent / std::max(1.f, std::sqrt(static_cast<float>(points.size()) / targetPerCell));
+  for (int a = 0; a < 3; ++a) dims_[a] = std::max(1, static_cast<int>(size[a] / cell_) + 1);
+  while (static_cast<double>(dims_[0]) * dims_[1] * dims_[2] > 8e6) {
+    cell_ *= 1.5f;
+    for (int a = 0; a < 3; ++a) dims_[a] = std::max(1, static_cast<int>(size[a] / cell_) + 1);
+  }
+  const std::size_t cells = static_cast<std::size_t>(dims_[0]) * dims_[1] * dims_[2];
+  std::vector<std::uint32_t> cellOfPoint(points.size());
+  start_.assign(cells + 1, 0);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::size_t c = static_cast<std::size_t>(cellOf(points[i].x, 0)) +
+                          dims_[0] * (static_cast<std::size_t>(cellOf(points[i].y, 1)) +
+                                      dims_[1] * static_cast<std::size_t>(cellOf(points[i].z, 2)));
+    cellOfPoint[i] = static_cast<std::uint32_t>(c);
+    ++start_[c + 1];
+  }
+  std::partial_sum(start_.begin(), start_.end(), start_.begin());
+  order_.resize(points.size());
+  std::vector<std::uint32_t> fill(start_.begin(), start_.end() - 1);
+  for (std::size_t i = 0; i < points.size(); ++i)
+    order_[fill[cellOfPoint[i]]++] = static_cast<std::uint32_t>(i);
+}
+
+long PointGrid::cellOf(float v, int axis) const {
+  const long c = static_cast<long>(std::floor((v - lo_[axis]) / cell_));
+  return std::clamp(c, 0L, static_cast<long>(dims_[axis] - 1));
+}
+
+std::size_t PointGrid::nearest(const Vec3& q) const {
+  if (points_.empty()) return std::numeric_limits<std::size_t>::max();
+  const long ci = cellOf(q.x, 0), cj = cellOf(q.y, 1), ck = cellOf(q.z, 2);
+  std::size_t best = std::numeric_limits<std::size_t>::max();
+  float bestD = std::numeric_limits<float>::infinity();
+  const long maxRing = std::max({dims_[0], dims_[1], dims_[2]});
+  for (long r = 0; r <= maxRing; ++r) {
+    // every point outside rings 0..r-1 is at least (r - 1) cells away from q's cell border
+    if (best != std::numeric_limits<std::size_t>::max()) {
+      const float ringDist = static_cast<float>(r - 1) * cell_;
+      if (ringDist > 0 && ringDist * ringDist > bestD) break;
+    }
+    for (long k = ck - r; k <= ck + r; ++k) {
+      if (k < 0 || k >= dims_[2]) continue;
+      for (long j = cj - r; j <= cj + r; ++j) {
+        if (j < 0 || j >= dims_[1]) continue;
+        for (long i = ci - r; i <= ci + r; ++i) {
+          if (i < 0 || i >= dims_[0]) continue;
+          if (std::max({std::labs(i - ci), std::labs(j - cj), std::labs(k - ck)}) != r) continue;
+          const std::size_t c =
+              static_cast<std::size_t>(i) +
+              dims_[0] * (static_cast<std::size_t>(j) + dims_[1] * static_cast<std::size_t>(k));
+          for (std::uint32_t s = start_[c]; s < start_[c + 1]; ++s) {
+            const Vec3 d = points_[order_[s]] - q;
+            const float dd = dot(d, d);
+            if (dd < bestD) {
+              bestD = dd;
+              best = order_[s];
+            }
+          }
+        }
+      }
+    }
+  }
+  return best;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> faceAdjacency(const Mesh& mesh) {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> edges;
+  edges.reserve(mesh.faces.size() * 3);
+  const std::uint64_t n = mesh.vertices.size();
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    const auto& t = mesh.faces[f];
+    for (int e = 0; e < 3; ++e) {
+      const std::uint64_t a = std::min(t[e], t[(e + 1) % 3]);
+      const std::uint64_t b = std::max(t[e], t[(e + 1) % 3]);
+      if (a != b) edges.emplace_back(a * n + b, static_cast<std::uint32_t>(f));
+    }
+  }
+  std::sort(edges.begin(), edges.end());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> adj;
+  adj.reserve(edges.size() / 2 + 1);
+  for (std::size_t i = 0; i < edges.size();) {
+    std::size_t j = i + 1;
+    while (j < edges.size() && edges[j].first == edges[i].first) ++j;
+    // a manifold edge has two faces; a non-manifold one links its faces in a chain
+    for (std::size_t q = i + 1; q < j; ++q)
+      if (edges[q - 1].second != edges[q].second)
+        adj.emplace_back(edges[q - 1].second, edges[q].second);
+    i = j;
+  }
+  return adj;
+}
+
+namespace {
+
+torch::Tensor toTensor(const std::vector<Vec3>& v) {
+  static_assert(sizeof(Vec3) == 3 * sizeof(float));
+  if (v.empty()) return torch::zeros({0, 3}, torch::kFloat32);
+  return torch::from_blob(const_cast<Vec3*>(v.data()), {static_cast<long>(v.size()), 3},
+                          torch::kFloat32)
+      .clone();
+}
+
+struct UnionFind {
+  std::vector<std::uint32_t> parent;
+  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+  std::uint32_t find(std::uint32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  }
+  void unite(std::uint32_t a, std::uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+};
+
+struct MaskResult {
+  SurfaceSamples samples;
+  std::vector<int> pointLabels;  // per sample, index into scores
+  std::vector<float> scores;
+  std::vector<float> firstMask;  // row 0 of the masks (the prompt's part)
+};
+
+// Normalises, samples and runs the segmenter; prompts in input coordinates.
+MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, ModelManager& models,
+                        const SegmentOptions& options, Progress& progress) {
+  if (mesh.faces.empty()) throw InputError("mesh", "no faces to segment");
+  if (options.samplePoints < 16) throw UsageError("segment: samplePoints must be at least 16");
+  progress.stage("loading segmenter");
+  ModelHandle handle = models.acquire(ModelRole::Segmenter);
+  const auto& manifest = handle.manifest();
+  if (manifest.stages.empty() || manifest.components.empty())
+    throw ModelError("model package " + manifest.name + ": manifest.json: stages: none declared");
+  handle.enterStage(manifest.stages.front().name);
+  const std::string componentName = manifest.stages.front().components.empty()
+                                        ? manifest.components.front().name
+                                        : manifest.stages.front().components.front();
+  progress.checkCancel();
+
+  progress.stage("sampling");
+  const Normalization norm = Normalization::fit(mesh.bounds());
+  Mesh normalized = mesh;
+  norm.applyInPlace(normalized);
+  MaskResult result;
+  result.samples = detail::orientedSamples(
+      normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
+  if (result.samples.size() == 0) throw InputError("mesh", "the surface has no area to sample");
+  std::vector<Vec3> normPrompts;
+  for (const auto& p : prompts) normPrompts.push_back(norm.apply(p));
+  progress.report(1.0);
+
+  progress.stage("inference");
+  torch::Tensor masks, scores;
+  handle.run([&] {
+    c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard noOpt(false);
+    const torch::Device device(handle.device());
+    auto& module = handle.component(componentName);
+    std::vector<torch::jit::IValue> inputs{toTensor(result.samples.points).to(device),
+                                           toTensor(result.samples.normals).to(device),
+                                           toTensor(normPrompts).to(device)};
+    auto out = module.forward(inputs);
+    if (!out.isTuple())
+      throw ModelError("model package " + manifest.name +
+                       ": segmenter: output is not (masks, scores)");
+    const auto& el = out.toTuple()->elements();
+    if (el.size() < 2)
+      throw ModelError("model package " + manifest.name +
+                       ": segmenter: output is not (masks, scores)");
+    masks = el[0].toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
+    scores = el[1].toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
+  });
+  const long n = static_cast<long>(result.samples.size());
+  if (masks.dim() != 2 || masks.size(1) != n || masks.size(0) < 1 || scores.dim() != 1 ||
+      scores.size(0) != masks.size(0))
+    throw ModelError("model package " + manifest.name +
+                     ": segmenter: masks/scores have the wrong shape");
+  progress.report(1.0);
+  handle.release();
+
+  const auto best = masks.argmax(0).to(torch::kInt64).contiguous();
+  const auto* bp = best.data_ptr<std::int64_t>();
+  result.pointLabels.assign(bp, bp + n);
+  const auto* sp = scores.data_ptr<float>();
+  result.scores.assign(sp, sp + scores.size(0));
+  const auto row = masks[0].contiguous();
+  result.firstMask.assign(row.data_ptr<float>(), row.data_ptr<float>() + n);
+  return result;
+}
+
+// Face labels from sample labels: the votes of the samples lying on a face,
+// else the label of the sample nearest to the face's centroid.
+std::vector<int> faceLabelsFromSamples(const Mesh& normalized, const SurfaceSamples& samples,
+                                       const std::vector<int>& pointLabels, Progress& progress) {
+  const std::size_t nf = normalized.faces.size();
+  std::vector<int> labels(nf, -1);
+  std::unordered_map<std::uint64_t, int> votes;  // (face, label) -> count
+  std::vector<int> bestCount(nf, 0);
+  for (std::size_t s = 0; s < samples.size(); ++s) {
+    const std::uint32_t f = samples.faces[s];
+    const int l = pointLabels[s];
+    const int c = ++votes[(static_cast<std::uint64_t>(f) << 20) ^ static_cast<std::uint64_t>(l)];
+    if (c > bestCount[f] || (c == bestCount[f] && l < labels[f])) {
+      bestCount[f] = c;
+      labels[f] = l;
+    }
+  }
+  detail::PointGrid grid(samples.points);
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (labels[f] >= 0) continue;
+    if ((f & 4095) == 0) progress.checkCancel();
+    const auto& t = normalized.faces[f];
+    const Vec3 c =
+        (normalized.vertices[t[0]] + normalized.vertices[t[1]] + normalized.vertices[t[2]]) / 3.f;
+    labels[f] = pointLabels[grid.nearest(c)];
+  }
+  return labels;
+}
+
+// Keeps the largest face-connected piece of every label and merges the other
+// pieces, and labels below minFraction of the area, into the neighbour they
+// share the most edges with. Labels are renumbered 0..K-1 by first face.
+void cleanLabels(const Mesh& mesh, std::vector<int>& labels, double minFraction,
+                 Progress& progress) {
+  const std::size_t nf = mesh.faces.size();
+  const auto adj = detail::faceAdjacency(mesh);
+  std::vector<double> area(nf);
+  double total = 0;
+  for (std::size_t f = 0; f < nf; ++f) total += area[f] = mesh.faceArea(f);
+  for (int round = 0; round < 6; ++round) {
+    progress.checkCancel();
+    UnionFind uf(nf);
+    for (const auto& [a, b] : adj)
+      if (labels[a] == labels[b]) uf.unite(a, b);
+    std::unordered_map<std::uint32_t, double> pieceArea;
+    std::map<int, double> labelArea;
+    for (std::size_t f = 0; f < nf; ++f) {
+      pieceArea[uf.find(static_cast<std::uint32_t>(f))] += area[f];
+      labelArea[labels[f]] += area[f];
+    }
+    std::map<int, std::pair<double, std::uint32_t>> mainPiece;  // label -> (area, root)
+    for (const auto& [root, a] : pieceArea) {
+      auto& m = mainPiece[labels[root]];
+      if (a > m.first || (a == m.first && root < m.second)) m = {a, root};
+    }
+    // the smallest label below the threshold goes first, one per round when labels are small,
+    // so two tiny neighbours do not swap into each other
+    auto dropped = [&](std::uint32_t root) {
+      const int l = labels[root];
+      return mainPiece[l].second != root || labelArea[l] < minFraction * total;
+    };
+    std::unordered_map<std::uint32_t, std::map<int, int>> border;  // dropped root -> label -> edges
+    bool any = false;
+    for (const auto& [a, b] : adj) {
+      const std::uint32_t ra = uf.find(a), rb = uf.find(b);
+      if (ra == rb) continue;
+      if (dropped(ra) && !dropped(rb)) ++border[ra][labels[rb]];
+      if (dropped(rb) && !dropped(ra)) ++border[rb][labels[ra]];
+    }
+    std::unordered_map<std::uint32_t, int> newLabel;
+    for (const auto& [root, counts] : border) {
+      int bestL = -1, bestC = -1;
+      for (const auto& [l, c] : counts)
+        if (c > bestC) {
+          bestC = c;
+          bestL = l;
+        }
+      newLabel[root] = bestL;
+      any = true;
+    }
+    if (!any) break;
+    for (std::size_t f = 0; f < nf; ++f) {
+      auto it = newLabel.find(uf.find(static_cast<std::uint32_t>(f)));
+      if (it != newLabel.end()) labels[f] = it->second;
+    }
+  }
+}
+
+void renumberLabels(std::vector<int>& labels, std::vector<int>* oldOfNew) {
+  std::map<int, int> remap;
+  for (int l : labels)
+    if (l >= 0 && !remap.count(l)) remap.emplace(l, static_cast<int>(remap.size()));
+  if (oldOfNew) {
+    oldOfNew->assign(remap.size(), -1);
+    for (const auto& [o, nw] : remap) (*oldOfNew)[nw] = o;
+  }
+  for (int& l : labels)
+    if (l >= 0) l = remap[l];
+}
+
+}  // namespace
+}  // namespace detail
+
+Segmentation segment(const Mesh& mesh, ModelManager& models, const SegmentOptions& options,
+                     Progress& progress) {
+  detail::MaskResult r = detail::runSegmenter(mesh, {}, models, options, progress);
+  progress.stage("post-processing");
+  const Normalization norm = Normalization::fit(mesh.bounds());
+  Mesh normalized = mesh;
+  norm.applyInPlace(normalized);
+  Segmentation seg;
+  seg.faceLabels = detail::faceLabelsFromSamples(normalized, r.samples, r.pointLabels, progress);
+  progress.report(0.4);
+  const std::vector<int> raw = seg.faceLabels;
+  if (options.postprocess)
+    detail::cleanLabels(normalized, seg.faceLabels, options.minPartAreaFraction, progress);
+  progress.report(0.8);
+  std::vector<int> oldOfNew;
+  detail::renumberLabels(seg.faceLabels, &oldOfNew);
+  refreshParts(mesh, seg);
+  // confidence: the score of the segmenter mask that holds most of the part's faces
+  std::vector<std::map<int, std::size_t>> share(seg.parts.size());
+  for (std::size_t f = 0; f < raw.size(); ++f)
+    if (seg.faceLabels[f] >= 0 && raw[f] >= 0) ++share[seg.faceLabels[f]][raw[f]];
+  for (std::size_t k = 0; k < seg.parts.size(); ++k) {
+    std::size_t bestC = 0;
+    int bestL = -1;
+    for (const auto& [l, c] : share[k])
+      if (c > bestC) {
+        bestC = c;
+        bestL = l;
+      }
+    seg.parts[k].confidence = bestL >= 0 && bestL < static_cast<int>(r.scores.size())
+                                  ? std::clamp(r.scores[bestL], 0.f, 1.f)
+                                  : 0.f;
+  }
+  progress.report(1.0);
+  return seg;
+}
+
+std::vector<bool> segmentPrompt(const Mesh& mesh, const Vec3& prompt, ModelManager& models,
+                                const SegmentOptions& options, Progress& progress) {
+  detail::MaskResult r = detail::runSegmenter(mesh, {prompt}, models, options, progress);
+  progress.stage("post-processing");
+  const Normalization norm = Normalization::fit(mesh.bounds());
+  Mesh normalized = mesh;
+  norm.applyInPlace(normalized);
+  // one mask row for the one prompt: the samples in the part have mask > 0.5
+  std::vector<int> inPart(r.samples.size(), 0);
+  for (std::size_t s = 0; s < r.samples.size(); ++s) inPart[s] = r.firstMask[s] > 0.5f ? 1 : 0;
+  std::vector<int> labels = detail::faceLabelsFromSamples(normalized, r.samples, inPart, progress);
+  std::vector<bool> flags(labels.size());
+  for (std::size_t f = 0; f < labels.size(); ++f) flags[f] = labels[f] == 1;
+  progress.report(1.0);
+  return flags;
+}
+
+void refreshParts(const Mesh& mesh, Segmentation& segmentation) {
+  int maxLabel = -1;
+  for (int l : segmentation.faceLabels) maxLabel = std::max(maxLabel, l);
+  std::vector<PartInfo> parts(static_cast<std::size_t>(maxLabel + 1));
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    parts[k].label = static_cast<int>(k);
+    parts[k].name = "part_" + std::to_string(k);
+    if (k < segmentation.parts.size()) parts[k].confidence = segmentation.parts[k].confidence;
+  }
+  for (std::size_t f = 0; f < segmentation.faceLabels.size() && f < mesh.faces.size(); ++f) {
+    const int l = segmentation.faceLabels[f];
+    if (l < 0) continue;
+    auto& p = parts[static_cast<std::size_t>(l)];
+    ++p.faceCount;
+    for (auto v : mesh.faces[f]) p.box.add(mesh.vertices[v]);
+  }
+  segmentation.parts = std::move(parts);
+}
+
+std::vector<PartMesh> cutByLabels(const Mesh& mesh, const Segmentation& segmentation) {
+  std::vector<PartMesh> out;
+  for (const auto& part : segmentation.parts) {
+    PartMesh pm;
+    pm.label = part.label;
+    pm.name = part.name.empty() ? "part_" + std::to_string(part.label) : part.name;
+    std::unordered_map<std::uint32_t, std::uint32_t> remap;
+    for (std::size_t f = 0; f < mesh.faces.size() && f < segmentation.faceLabels.size(); ++f) {
+      if (segmentation.faceLabels[f] != part.label) continue;
+      Triangle t{};
+      for (int c = 0; c < 3; ++c) {
+        const std::uint32_t v = mesh.faces[f][c];
+        auto [it, inserted] =
+            remap.try_emplace(v, static_cast<std::uint32_t>(pm.mesh.vertices.size()));
+        if (inserted) pm.mesh.vertices.push_back(mesh.vertices[v]);
+        t[c] = it->second;
+      }
+      pm.mesh.faces.push_back(t);
+    }
+    if (!pm.mesh.faces.empty()) out.push_back(std::move(pm));
+  }
+  return out;
+}
+
+}  // namespace h3d
