@@ -16,7 +16,7 @@ void prepareApplication() {
   format.setVersion(3, 2);
   format.setProfile(QSurfaceFormat::CoreProfile);
   format.setDepthBufferSize(24);
-  format.setStencilBufferSize(8);
+  format.setStencilBufferSize(0);
   format.setRedBufferSize(8);
   format.setGreenBufferSize(8);
   format.setBlueBufferSize(8);

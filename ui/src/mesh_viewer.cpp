@@ -97,6 +97,7 @@ struct MeshViewer::Impl {
   QTimer hoverTimer;
   QPoint hoverPos;
   bool dragging = false;
+  QMetaObject::Connection contextWatch;
 
   explicit Impl(MeshViewer* owner) : q(owner) {}
 
@@ -111,7 +112,12 @@ struct MeshViewer::Impl {
   // VTK asks to make its context current / whether it is: the context is Qt's.
   static void onMakeCurrent(vtkObject*, unsigned long, void* clientData, void*) {
     auto* self = static_cast<Impl*>(clientData);
-    if (self->q->context()) self->q->makeCurrent();
+    // QOpenGLWidget::makeCurrent() also binds the widget's framebuffer; done
+    // while VTK believes its own is bound, VTK would attach its buffers to
+    // Qt's. So only when not current, and then VTK re-reads the bindings.
+    if (!self->q->context() || QOpenGLContext::currentContext() == self->q->context()) return;
+    self->q->makeCurrent();
+    self->window->GetState()->ResetFramebufferBindings();
   }
   static void onIsCurrent(vtkObject*, unsigned long, void* clientData, void* callData) {
     auto* self = static_cast<Impl*>(clientData);
@@ -284,6 +290,8 @@ MeshViewer::MeshViewer(QWidget* parent) : QOpenGLWidget(parent), d_(std::make_un
 
 MeshViewer::~MeshViewer() {
   // Release GL objects while our context still exists.
+  // Qt destroys the context after this body; our handler must not run then.
+  if (d_->contextWatch) disconnect(d_->contextWatch);
   if (context()) {
     makeCurrent();
     d_->window->Finalize();
@@ -538,8 +546,9 @@ void MeshViewer::initializeGL() {
   d.window->OpenGLInitContext();
   d.window->SetReadyForRendering(true);
   d.glReady = true;
+  d.axesWidget->SetEnabled(true);
+  d.axesWidget->InteractiveOff();  // a marker only: it must not steal drags
   d.axesWidget->SetEnabled(d.axesOn);
-  d.axesWidget->InteractiveOff();
 }
 
 void MeshViewer::resizeGL(int, int) {

@@ -7,7 +7,7 @@ namespace h3d::ui {
 
 // Sets QT_QPA_PLATFORM=xcb unless the user chose a platform (VTK 9.1 loads
 // GL through GLEW, which needs GLX), and the default surface format VTK
-// expects: OpenGL 3.2 core, depth 24, stencil 8, no multisampling.
+// expects: OpenGL 3.2 core, depth 24, no stencil, no multisampling.
 void prepareApplication();
 
 // Registers the engine's value types for queued connections. Call once after
