@@ -122,6 +122,31 @@ class TestModelManager : public QObject {
     QCOMPARE(QString::fromStdString(s.deviceName), QString("cpu"));
   }
 
+  // Weights are mapped from the archive without copying: values intact,
+  // writable in place (copy on write), the file untouched.
+  void weightsIntactAndWritable() {
+    const fs::path dir = root() / "weights";
+    writeFixturePackage(dir / "w", seg("w", 40 * MiB));  // pad0 = 1 (32 MiB), pad1 = 2 (8 MiB)
+    ModelManager mm({}, std::make_shared<CpuBackend>());
+    mm.addPackages(dir);
+    for (int round = 0; round < 2; ++round) {
+      auto h = mm.acquire("w");
+      auto& net = h.component("net");
+      auto pad0 = net.attr("pad0").toTensor();
+      auto pad1 = net.attr("pad1").toTensor();
+      QCOMPARE(pad0.numel(), std::int64_t(8 * MiB));
+      QCOMPARE(pad0.min().item<float>(), 1.0f);
+      QCOMPARE(pad0.max().item<float>(), 1.0f);
+      QCOMPARE(pad1.min().item<float>(), 2.0f);
+      QCOMPARE(pad1.max().item<float>(), 2.0f);
+      torch::NoGradGuard g;
+      pad0.add_(5.0f);  // private pages: the file and later loads stay as they were
+      QCOMPARE(pad0.max().item<float>(), 6.0f);
+      QCOMPARE(status(mm.snapshot(), "w").deviceBytes, std::uint64_t(40 * MiB + 3 * 8 * 4));
+    }
+    QVERIFY(readPackage(dir / "w", true).fileBytes > 40 * MiB);
+  }
+
   // Sequential never holds two models; the peak is the larger one, not the
   // sum; nothing stays after an operation.
   void sequentialSegmentThenGenerate_data() {

@@ -14,7 +14,7 @@ namespace h3d {
 
 // A synthetic package: each component is one TorchScript file whose forward
 // maps points [N,3] float32 to features [N,F] float32 (F = outputFeatures),
-// padded with `paramBytes` of float parameters (zeros, in pieces of at most
+// padded with `paramBytes` of float parameters (piece i filled with i + 1; pieces of at most
 // 32 MiB). With `staged`, each component gets a stage of its own name.
 struct FixtureComponent {
   std::string name = "net";
