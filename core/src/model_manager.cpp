@@ -342,8 +342,10 @@ struct ModelManager::Impl {
     cv.notify_all();
     pendingNotify = true;
   }
-  bool evictable(const Model& m, std::size_t except) const {
-    return &m != models[except].get() && m.handles == 0 && !m.busy;
+  // Not in use, not busy, and not the model `except` (an index past the end excludes none).
+  bool evictable(std::size_t i, std::size_t except) const {
+    const Model& m = *models[i];
+    return i != except && m.handles == 0 && !m.busy;
   }
   // Decides whether weights leaving the device may stay in host RAM.
   bool mayCache(const Model& m, std::vector<Victim>& victims, std::size_t except) {
@@ -360,7 +362,7 @@ struct ModelManager::Impl {
       std::size_t lruIndex = 0;
       for (std::size_t i = 0; i < models.size(); ++i) {
         Model& c = *models[i];
-        if (!evictable(c, except) || &c == &m || c.anyOn(Where::Device) || !c.anyOn(Where::Host))
+        if (!evictable(i, except) || &c == &m || c.anyOn(Where::Device) || !c.anyOn(Where::Host))
           continue;
         if (!lru || c.lastUse < lru->lastUse) {
           lru = &c;
@@ -385,7 +387,7 @@ struct ModelManager::Impl {
     std::vector<Victim> victims;
     for (std::size_t i = 0; i < models.size(); ++i) {
       Model& m = *models[i];
-      if (!evictable(m, except) || m.busy) continue;
+      if (!evictable(i, except)) continue;
       if (m.anyOn(Where::Device) || (forceDrop && m.anyLoaded()))
         addVictim(i, forceDrop, victims, except);
     }
@@ -400,7 +402,7 @@ struct ModelManager::Impl {
       std::size_t best = models.size();
       for (std::size_t i = 0; i < models.size(); ++i) {
         Model& m = *models[i];
-        if (!evictable(m, except) || m.fallback || !m.anyOn(Where::Device)) continue;
+        if (!evictable(i, except) || m.fallback || !m.anyOn(Where::Device)) continue;
         if (best == models.size() || m.lastUse < models[best]->lastUse) best = i;
       }
       if (best == models.size()) break;
@@ -444,6 +446,7 @@ struct ModelManager::Impl {
     std::uint64_t headroom;
     {
       std::lock_guard<std::mutex> lock(mutex);
+      if (cfg.policy != Policy::Budget) return 0;  // only Budget plans by bytes
       configured = cfg.vramBudget;
       headroom = cfg.headroomBytes;
     }
@@ -792,9 +795,19 @@ struct ModelManager::Impl {
       std::size_t index,
       const std::function<void(std::vector<std::size_t>&, std::vector<std::size_t>&)>& decide,
       const std::string& stageName) {
-    const std::uint64_t budget = effectiveBudget();
-    std::unique_lock<std::mutex> lock(mutex);
     Model& m = *models[index];
+    std::uint64_t budget = 0;
+    {
+      // Fast path (component() on a resident component): no budget reading.
+      std::unique_lock<std::mutex> lock(mutex);
+      cv.wait(lock, [&] { return !m.busy; });
+      std::vector<std::size_t> entering, leaving;
+      decide(entering, leaving);
+      if (entering.empty() && leaving.empty() && (stageName.empty() || m.stage == stageName))
+        return;
+    }
+    budget = effectiveBudget();
+    std::unique_lock<std::mutex> lock(mutex);
     cv.wait(lock, [&] { return !m.busy; });
     std::vector<std::size_t> entering, leaving;
     decide(entering, leaving);
@@ -1075,14 +1088,7 @@ void ModelManager::addPackage(const std::filesystem::path& folder) {
     for (auto& existing : impl_->models) {
       if (std::filesystem::weakly_canonical(existing->package.folder) ==
           std::filesystem::weakly_canonical(folder)) {
-        if (existing->anyLoaded() || existing->busy || existing->handles) return;
-        // Registered again: take the new reading.
-        existing = std::move(model);
-        impl_->event(existing->name, refused ? "refuse" : "register", existing->package.fileBytes,
-                     0, error);
-        impl_->flush(lock);
-        if (refused) throw ModelError(error);
-        return;
+        return;  // already registered
       }
     }
     impl_->models.push_back(std::move(model));
