@@ -1,7 +1,13 @@
 // SHA-256 as specified in FIPS 180-4.
 #include "sha256.h"
 
+#include <atomic>
 #include <cstring>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define H3D_SHA_NI 1
+#endif
 
 namespace h3d::detail {
 namespace {
@@ -19,6 +25,62 @@ constexpr std::uint32_t kRound[64] = {
 inline std::uint32_t rotr(std::uint32_t x, int n) {
   return (x >> n) | (x << (32 - n));
 }
+
+std::atomic<bool> forcePortable{false};
+
+#ifdef H3D_SHA_NI
+bool cpuHasShaNi() {
+  static const bool has = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  return has;
+}
+
+// The x86 SHA extensions: four rounds per pair of sha256rnds2, the message
+// schedule with sha256msg1/msg2. The state is kept as ABEF and CDGH.
+__attribute__((target("sha,sse4.1,ssse3"))) void blocksShaNi(std::uint32_t* state,
+                                                             const std::uint8_t* data,
+                                                             std::size_t count) {
+  const __m128i byteSwap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+  __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+  __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+  __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+  for (; count > 0; --count, data += 64) {
+    const __m128i abefSaved = abef;
+    const __m128i cdghSaved = cdgh;
+    __m128i w[4];
+    for (int g = 0; g < 16; ++g) {
+      __m128i msg;
+      if (g < 4) {
+        msg = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)),
+                               byteSwap);
+      } else {
+        // W[t..t+3] from W[t-16..t-13], W[t-12..t-9], W[t-8..t-5], W[t-4..t-1].
+        const __m128i m16 = w[g % 4], m12 = w[(g + 1) % 4], m8 = w[(g + 2) % 4],
+                      m4 = w[(g + 3) % 4];
+        msg = _mm_sha256msg1_epu32(m16, m12);
+        msg = _mm_add_epi32(msg, _mm_alignr_epi8(m4, m8, 4));
+        msg = _mm_sha256msg2_epu32(msg, m4);
+      }
+      w[g % 4] = msg;
+      const __m128i k = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * g));
+      __m128i wk = _mm_add_epi32(msg, k);
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+      wk = _mm_shuffle_epi32(wk, 0x0E);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);
+    }
+    abef = _mm_add_epi32(abef, abefSaved);
+    cdgh = _mm_add_epi32(cdgh, cdghSaved);
+  }
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  dcba = _mm_blend_epi16(feba, dchg, 0xF0);
+  hgfe = _mm_alignr_epi8(dchg, feba, 8);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), dcba);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), hgfe);
+}
+#endif
 
 }  // namespace
 
@@ -65,6 +127,28 @@ void Sha256::block(const std::uint8_t* p) {
   h_[7] += h;
 }
 
+void Sha256::blocks(const std::uint8_t* p, std::size_t count) {
+#ifdef H3D_SHA_NI
+  if (cpuHasShaNi() && !forcePortable.load(std::memory_order_relaxed)) {
+    blocksShaNi(h_.data(), p, count);
+    return;
+  }
+#endif
+  for (; count > 0; --count, p += 64) block(p);
+}
+
+bool sha256Accelerated() {
+#ifdef H3D_SHA_NI
+  return cpuHasShaNi() && !forcePortable.load();
+#else
+  return false;
+#endif
+}
+
+void sha256ForcePortable(bool on) {
+  forcePortable = on;
+}
+
 void Sha256::update(const void* data, std::size_t size) {
   auto p = static_cast<const std::uint8_t*>(data);
   totalBytes_ += size;
@@ -75,13 +159,14 @@ void Sha256::update(const void* data, std::size_t size) {
     p += take;
     size -= take;
     if (buffered_ < buffer_.size()) return;
-    block(buffer_.data());
+    blocks(buffer_.data(), 1);
     buffered_ = 0;
   }
-  while (size >= 64) {
-    block(p);
-    p += 64;
-    size -= 64;
+  const std::size_t whole = size / 64;
+  if (whole) {
+    blocks(p, whole);
+    p += 64 * whole;
+    size -= 64 * whole;
   }
   std::memcpy(buffer_.data(), p, size);
   buffered_ = size;

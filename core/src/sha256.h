@@ -15,6 +15,7 @@ class Sha256 {
   std::string finishHex();
 
  private:
+  void blocks(const std::uint8_t* p, std::size_t count);
   void block(const std::uint8_t* p);
   std::array<std::uint32_t, 8> h_{};
   std::array<std::uint8_t, 64> buffer_{};
@@ -23,5 +24,9 @@ class Sha256 {
 };
 
 std::string sha256Hex(const void* data, std::size_t size);
+// Whether the x86 SHA extensions are used (else the portable code).
+bool sha256Accelerated();
+// Forces the portable code (tests compare both).
+void sha256ForcePortable(bool on);
 
 }  // namespace h3d::detail
