@@ -500,7 +500,13 @@ class TestModelManager : public QObject {
     QVERIFY(s.eventSerial > 200);
     QCOMPARE(s.recentEvents.size(), std::size_t(200));
     QVERIFY(!lines.empty());
-    QVERIFY(QString::fromStdString(lines.back()).contains("unload"));
+    QVERIFY(QString::fromStdString(lines.back()).contains("load a"));
+    QVERIFY(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find("unload b") != std::string::npos;
+    }));
+    // Sequential: a model loaded by hand stays until another one is needed.
+    QCOMPARE_ENUM(status(s, "a").state, ModelState::Resident);
+    QCOMPARE(residentCount(s), 1);
     QVERIFY(s.hostRss > 0);
     QVERIFY(!s.device.available);
     QVERIFY(!s.device.note.empty());

@@ -1152,7 +1152,21 @@ ModelHandle ModelManager::acquire(const std::string& name) {
 }
 
 void ModelManager::load(const std::string& name) {
-  acquire(name).release();
+  // Resident without a handle: no operation ends, so Sequential keeps it
+  // until another model is needed or it is unloaded.
+  std::size_t index = 0;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    bool found = false;
+    for (std::size_t i = 0; i < impl_->models.size() && !found; ++i) {
+      if (impl_->models[i]->name == name) {
+        index = i;
+        found = true;
+      }
+    }
+    if (!found) throw ModelError("no model package named \"" + name + "\"");
+  }
+  impl_->ensure(index, false);
 }
 
 void ModelManager::unload(const std::string& name) {

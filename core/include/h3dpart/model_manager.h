@@ -89,7 +89,9 @@ class ModelManager {
   ModelHandle acquire(ModelRole role);
   ModelHandle acquire(const std::string& name);
 
-  void load(const std::string& name);    // UI "Load": resident, by policy
+  // UI "Load": resident now (no operation ends, so Sequential keeps it until
+  // another model is needed or unload()); Budget may evict others for it.
+  void load(const std::string& name);
   void unload(const std::string& name);  // to Cached or Unloaded, by policy
   void unloadAll();                      // everything off the device and out of host cache
 
