@@ -7,6 +7,7 @@
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkLightKit.h>
 #include <vtkNew.h>
 #include <vtkOpenGLState.h>
 #include <vtkOrientationMarkerWidget.h>
@@ -263,6 +264,10 @@ MeshViewer::MeshViewer(QWidget* parent) : QOpenGLWidget(parent), d_(std::make_un
   d.interactor->EnableRenderOff();
   observe(d.interactor, vtkCommand::RenderEvent, &Impl::onRenderRequest);
 
+  // A key/fill/back light kit: a headlight alone leaves surfaces facing up
+  // (table tops, floors) dark in the default three-quarter view.
+  vtkNew<vtkLightKit> lights;
+  lights->AddLightsToRenderer(d.renderer);
   d.renderer->GradientBackgroundOn();
   d.renderer->SetBackground(0.82, 0.84, 0.88);
   d.renderer->SetBackground2(0.36, 0.39, 0.46);
@@ -533,7 +538,8 @@ void MeshViewer::initializeGL() {
   auto& d = *d_;
   // Finalise VTK's GL objects before Qt destroys this context (reparenting,
   // closing): later, with another context, VTK starts afresh.
-  connect(
+  if (d.contextWatch) disconnect(d.contextWatch);
+  d.contextWatch = connect(
       context(), &QOpenGLContext::aboutToBeDestroyed, this,
       [this] {
         makeCurrent();

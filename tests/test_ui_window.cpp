@@ -1,0 +1,233 @@
+// The main window through the real engine and the default model packages:
+// opens with no model loaded, loads dropped files, keeps the old mesh on a
+// bad file, segments and generates, cancels, and its model panel follows the
+// manager (sequential: the segmenter leaves before the generator loads).
+#include <QAction>
+#include <QDropEvent>
+#include <QFile>
+#include <QMimeData>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <memory>
+
+#include "h3dpart/engine/inference_engine.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/ui/job_controller.h"
+#include "h3dpart/ui/main_window.h"
+#include "h3dpart/ui/mesh_loader.h"
+#include "h3dpart/ui/mesh_viewer.h"
+#include "h3dpart/ui/model_panel.h"
+#include "h3dpart/ui/stall_monitor.h"
+#include "h3dpart/ui/studio_document.h"
+#include "ui_test_support.h"
+
+using namespace h3d;
+using h3d::ui::MainWindow;
+
+namespace {
+
+void drop(QWidget& target, const QStringList& files) {
+  QMimeData mime;
+  QList<QUrl> urls;
+  for (const QString& f : files) urls << QUrl::fromLocalFile(f);
+  mime.setUrls(urls);
+  const QPoint at = target.rect().center();
+  QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(&target, &enter);
+  QVERIFY(enter.isAccepted());
+  QDropEvent dropped(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(&target, &dropped);
+}
+
+}  // namespace
+
+class TestUiWindow : public QObject {
+  Q_OBJECT
+  std::shared_ptr<ModelManager> manager_;
+  std::unique_ptr<InferenceEngine> engine_;
+  std::unique_ptr<MainWindow> window_;
+  QTemporaryDir tmp_;
+
+  void openAndWait(const QString& path) {
+    QSignalSpy loaded(&window_->loader(), &ui::MeshLoader::loaded);
+    window_->openFile(path);
+    QVERIFY(loaded.wait(20000));
+  }
+
+  void shot(const QString& name) { uitest::keepShot(window_->grab().toImage(), name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QSettings().clear();  // no remembered layout, policy or budget
+    ManagerConfig config;
+    config.device = "cpu";
+    config.policy = Policy::Sequential;
+    manager_ = std::make_shared<ModelManager>(config);
+    const auto problems = manager_->addPackages(uitest::modelsDir().toStdString());
+    QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
+    engine_ = std::make_unique<InferenceEngine>(manager_);
+    window_ = std::make_unique<MainWindow>(*engine_);
+    window_->resize(1280, 800);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+  }
+
+  void cleanupTestCase() {
+    window_.reset();
+    engine_.reset();
+    manager_.reset();
+  }
+
+  void opensWithNoModelLoaded() {
+    for (const ModelStatus& m : manager_->snapshot().models)
+      QVERIFY2(m.state == ModelState::Unloaded, m.name.c_str());
+    window_->modelPanel().refresh();
+    QCOMPARE(window_->modelPanel().table()->rowCount(), int(manager_->snapshot().models.size()));
+    QVERIFY(window_->modelPanel().table()->rowCount() >= 2);
+    for (int r = 0; r < window_->modelPanel().table()->rowCount(); ++r)
+      QCOMPARE(window_->modelPanel().table()->item(r, ui::ModelPanel::State)->text(),
+               QStringLiteral("Unloaded"));
+    QVERIFY(window_->modelPanel().deviceNote().contains("No CUDA device") ||
+            manager_->snapshot().device.available);
+    QVERIFY(!window_->segmentAction()->isEnabled());
+    QVERIFY(!window_->generateAction()->isEnabled());
+    QVERIFY(!window_->document().hasMesh());
+    shot("window_empty");
+  }
+
+  void droppedFileLoads() {
+    QSignalSpy loaded(&window_->loader(), &ui::MeshLoader::loaded);
+    drop(*window_, {uitest::samplePath("mug.glb")});
+    QVERIFY(loaded.wait(20000));
+    QVERIFY(window_->document().hasMesh());
+    QVERIFY(window_->document().path().endsWith("mug.glb"));
+    QVERIFY(window_->segmentAction()->isEnabled());
+    QVERIFY(!window_->generateAction()->isEnabled());  // needs a segmentation
+    shot("window_dropped_mug");
+  }
+
+  void unsupportedFileKeepsTheMesh() {
+    const MeshPtr before = window_->document().mesh();
+    QVERIFY(before);
+    const QString text = tmp_.filePath("notes.txt");
+    QFile f(text);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a mesh\n");
+    f.close();
+    drop(*window_, {text});
+    QVERIFY2(window_->messageText().contains("notes.txt"), qPrintable(window_->messageText()));
+    QCOMPARE(window_->document().mesh(), before);
+  }
+
+  void corruptFileShowsAnErrorAndKeepsTheMesh() {
+    const MeshPtr before = window_->document().mesh();
+    const QString broken = tmp_.filePath("broken.glb");
+    QFile f(broken);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("glTF\x02\x00\x00\x00garbage that is not a valid binary glTF file", 48);
+    f.close();
+    QSignalSpy failed(&window_->loader(), &ui::MeshLoader::failed);
+    window_->openFile(broken);
+    QVERIFY(failed.wait(20000));
+    QVERIFY2(window_->messageText().contains("broken.glb"), qPrintable(window_->messageText()));
+    QCOMPARE(window_->document().mesh(), before);
+    shot("window_error");
+  }
+
+  void segmentThenGenerateWithoutStalling() {
+    openAndWait(uitest::samplePath("table.glb"));
+    ui::StallMonitor stall(5);
+    stall.start();
+    QStringList stages;
+    connect(&window_->jobs(), &ui::JobController::progress, this,
+            [&stages](const QString& s, double) {
+              if (stages.isEmpty() || stages.last() != s) stages << s;
+            });
+    window_->segmentAction()->trigger();
+    QVERIFY(window_->jobs().running());
+    QVERIFY(window_->cancelAction()->isEnabled());
+    QVERIFY(!window_->segmentAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(window_->document().hasSegmentation(), 240000);
+    const int parts = window_->document().segmentation()->partCount();
+    QVERIFY2(parts >= 2, qPrintable(QString::number(parts)));
+    QVERIFY(window_->generateAction()->isEnabled());
+    shot("window_segmented");
+    window_->generateAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window_->document().hasGenerated(), 240000);
+    stall.stop();
+    QCOMPARE(int(window_->document().generated()->parts.size()), parts);
+    QVERIFY(window_->viewer().showGenerated());
+    QVERIFY(stages.contains("loading segmenter") && stages.contains("inference"));
+    QVERIFY(stages.contains("loading generator"));
+    window_->viewer().setExplode(0.6);
+    shot("window_generated_exploded");
+    window_->viewer().setExplode(0.0);
+    qInfo("longest event-loop stall during segment+generate: %.1f ms (%d ticks); stages: %s",
+          stall.longestStallMs(), stall.ticks(), qPrintable(stages.join(" > ")));
+    // Target 50 ms; the bound leaves room for a loaded 2-core CI machine.
+    QVERIFY2(stall.longestStallMs() < 250.0, qPrintable(QString::number(stall.longestStallMs())));
+  }
+
+  void cancelStopsWithinASecondAndKeepsTheResult() {
+    QVERIFY(window_->document().hasGenerated());
+    const auto segmentation = window_->document().segmentation();
+    const auto generated = window_->document().generated();
+    QSignalSpy cancelled(&window_->jobs(), &ui::JobController::cancelled);
+    window_->generateAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->stageText().isEmpty(), 10000);
+    QElapsedTimer clock;
+    clock.start();
+    window_->cancelAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 5000);
+    const qint64 ms = clock.elapsed();
+    qInfo("cancel took %lld ms", ms);
+    QVERIFY2(ms < 1000, qPrintable(QString::number(ms)));
+    QCOMPARE(cancelled.size(), 1);
+    QCOMPARE(window_->document().segmentation(), segmentation);
+    QCOMPARE(window_->document().generated(), generated);
+    QVERIFY(window_->segmentAction()->isEnabled());
+  }
+
+  void panelFollowsTheManagerSequentially() {
+    // Record the panel's state column at every manager change through a run.
+    auto& panel = window_->modelPanel();
+    QString segName, genName;
+    for (const ModelStatus& m : manager_->snapshot().models)
+      (m.role == "segmenter" ? segName : genName) = QString::fromStdString(m.name);
+    QVERIFY(!segName.isEmpty() && !genName.isEmpty());
+    QList<QPair<QString, QString>> seen;
+    auto record = [&] {
+      panel.refresh();
+      const QPair<QString, QString> now(panel.stateText(segName), panel.stateText(genName));
+      if (seen.isEmpty() || seen.last() != now) seen << now;
+    };
+    // Queued: the signal comes from the engine thread; widgets live on this one.
+    auto c = connect(engine_.get(), &InferenceEngine::managerChanged, this, record,
+                     Qt::QueuedConnection);
+    window_->segmentAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 240000);
+    window_->generateAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 240000);
+    QTest::qWait(200);
+    record();
+    disconnect(c);
+    QStringList trace;
+    for (const auto& p : seen) trace << p.first + " | " + p.second;
+    qInfo("panel states (segmenter | generator):\n  %s", qPrintable(trace.join("\n  ")));
+    bool segResident = false, genResident = false;
+    for (const auto& [seg, gen] : seen) {
+      if (seg == "Resident") segResident = true;
+      if (gen == "Resident") genResident = true;
+      const bool segOn = seg == "Resident" || seg.startsWith("Loading");
+      const bool genOn = gen == "Resident" || gen.startsWith("Loading");
+      QVERIFY2(!(segOn && genOn), "sequential policy: both models on the device at once");
+    }
+    QVERIFY(segResident);
+    QVERIFY(genResident);
+    QCOMPARE(seen.last(), qMakePair(QStringLiteral("Unloaded"), QStringLiteral("Unloaded")));
+  }
+};
+
+H3D_UI_TEST_MAIN(TestUiWindow)
+#include "test_ui_window.moc"
