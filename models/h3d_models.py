@@ -45,7 +45,9 @@ def knn(queries: Tensor, points: Tensor, k: int, chunk: int) -> Tuple[Tensor, Te
 def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell: int) -> Tuple[Tensor, Tensor]:
     """k nearest points among those in the 3x3x3 grid cells around each query.
     Exact when the k-th neighbour is closer than `cell`; missing neighbours
-    come back with distance +inf (index 0)."""
+    come back with distance +inf (index 0). Candidates are gathered into one
+    flat list (no padding), sorted by (query, distance), and the first k of
+    every query's run are kept. `max_per_cell` is unused (kept for callers)."""
     dev = queries.device
     m = queries.shape[0]
     inf = float("inf")
@@ -62,9 +64,6 @@ def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell:
     skey = key[order]
     ucell, counts = torch.unique_consecutive(skey, return_counts=True)
     starts = torch.cumsum(counts, 0) - counts
-    mean_occ = float(counts.float().mean().item())
-    cmax = min(int(counts.max().item()), max_per_cell, max(int(4.0 * mean_occ), 16))
-    ar = torch.arange(cmax, device=dev)
     nu = ucell.shape[0]
     total = int(dims[0].item()) * d1 * d2
     dense = total <= (1 << 25)
@@ -82,11 +81,13 @@ def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell:
                 offs.append((dx * d1 + dy) * d2 + dz)
     delta = torch.tensor(offs, dtype=torch.long, device=dev)
     qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    ar = torch.arange(k, device=dev)
     out_d: List[Tensor] = []
     out_i: List[Tensor] = []
-    chunk = max(1, 2097152 // (27 * cmax))
+    chunk = 16384
     for s in range(0, m, chunk):
         q = queries[s:s + chunk]
+        c = q.shape[0]
         nk = qkey[s:s + chunk].unsqueeze(1) + delta.unsqueeze(0)          # [c,27]
         if dense:
             st = start_tab[nk]
@@ -95,17 +96,30 @@ def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell:
             pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
             cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))
             st = starts[pos]
-        idx = (st.unsqueeze(2) + ar).clamp_max(order.shape[0] - 1)        # [c,27,cmax]
-        cv = (ar < cnt.unsqueeze(2)).reshape(q.shape[0], -1)
-        ci = order[idx.reshape(q.shape[0], -1)]
-        dd = (points[ci] - q.unsqueeze(1)).norm(p=2, dim=2)
-        dd = torch.where(cv, dd, torch.full_like(dd, inf))
-        kk = min(k, dd.shape[1])
-        v, j = torch.topk(dd, kk, dim=1, largest=False, sorted=True)
-        i = ci.gather(1, j)
-        if kk < k:
-            v = torch.cat([v, torch.full([v.shape[0], k - kk], inf, device=dev)], 1)
-            i = torch.cat([i, torch.zeros(i.shape[0], k - kk, dtype=torch.long, device=dev)], 1)
+        cnt = cnt.reshape(-1)
+        st = st.reshape(-1)
+        run_off = torch.cumsum(cnt, 0) - cnt
+        length = int(cnt.sum().item())
+        qtot = cnt.reshape(c, 27).sum(dim=1)                              # candidates per query
+        if length == 0:
+            out_d.append(torch.full([c, k], inf, device=dev))
+            out_i.append(torch.zeros(c, k, dtype=torch.long, device=dev))
+            continue
+        flat = torch.arange(length, device=dev)
+        slot = torch.repeat_interleave(torch.arange(c * 27, device=dev), cnt)
+        cand = order[st[slot] + flat - run_off[slot]]
+        qid = torch.div(slot, 27, rounding_mode="floor")
+        dist = (points[cand] - q[qid]).norm(p=2, dim=1)
+        span = float(dist.max().item()) * 2.0 + 1.0
+        skey2 = qid.to(torch.float64) * span + dist.to(torch.float64)
+        srt = torch.argsort(skey2)
+        qstart = torch.cumsum(qtot, 0) - qtot
+        take = qstart.unsqueeze(1) + ar.unsqueeze(0)                       # [c,k]
+        valid = ar.unsqueeze(0) < qtot.unsqueeze(1)
+        take = take.clamp_max(length - 1)
+        sel = srt[take]
+        v = torch.where(valid, dist[sel], torch.full([c, k], inf, device=dev))
+        i = torch.where(valid, cand[sel], torch.zeros(c, k, dtype=torch.long, device=dev))
         out_d.append(v)
         out_i.append(i)
     return torch.cat(out_d, 0), torch.cat(out_i, 0)
@@ -265,7 +279,7 @@ class GeneratorEncoder(nn.Module):
                               torch.full([n, 1], 0.01, device=dev)], 1)
         near_factor = float(self.params[0].item())
         k = min(int(self.params[1].item()), n - 1)
-        kn = min(24, n - 1)
+        kn = min(16, n - 1)
         cell = surface_cell(points, kn + 1)
         d, i = grid_knn(points, points, kn + 1, cell, 96)
         d = d[:, 1:]
@@ -280,14 +294,18 @@ class GeneratorEncoder(nn.Module):
         od = torch.where(other, d, torch.full_like(d, 1e9)).min(dim=1).values
         conf = ((od / (near_factor * h)).clamp(0.0, 1.0)) ** 2
         conf = conf.clamp_min(0.02)
+        # samples whose neighbourhood is mostly another part (stray labels near
+        # a crease) get weight 0: the decoder leaves them out
+        same_share = (fin & (labels[i] == labels.unsqueeze(1))).sum(dim=1).float() / fin.sum(dim=1).clamp_min(1).float()
+        conf = torch.where(same_share < 0.6, torch.zeros_like(conf), conf)
         return torch.cat([points, nrm, conf.unsqueeze(1), spacing.unsqueeze(1)], 1)
 
 
 class GeneratorDecoder(nn.Module):
     def __init__(self, k: int = 10):
         super().__init__()
-        # [k, bandwidth factor over the local spacing]
-        self.register_buffer("params", torch.tensor([float(k), 1.5], dtype=torch.float32))
+        # [k, bandwidth factor over the local spacing, "far" distance in spacings]
+        self.register_buffer("params", torch.tensor([float(k), 1.5, 2.0], dtype=torch.float32))
 
     def forward(self, features: Tensor, labels: Tensor, part: Tensor, boxes: Tensor,
                 queries: Tensor) -> Tensor:
@@ -295,6 +313,10 @@ class GeneratorDecoder(nn.Module):
         m = queries.shape[0]
         pidx = int(part.reshape(-1)[0].item())
         sel = labels == pidx
+        if features.shape[1] > 6:
+            trusted = sel & (features[:, 6] > 0.0)
+            if bool(trusted.any()):
+                sel = trusted
         f = features[sel]
         # box signed distance (negative inside)
         if boxes.shape[0] > pidx and pidx >= 0:
@@ -322,4 +344,20 @@ class GeneratorDecoder(nn.Module):
         w = torch.exp(-(dist / h.unsqueeze(1)) ** 2) * conf[idx] + 1e-12
         plane = ((queries.unsqueeze(1) - p[idx]) * nrm[idx]).sum(-1)   # [M,k]
         sdf = (w * plane).sum(1) / w.sum(1)
+        # Far from the part's own samples the part may only continue inside
+        # the whole shape (hidden regions lie inside the neighbours): there the
+        # field is also bounded by the whole shape's field.
+        far = dist[:, 0] > float(self.params[2].item()) * sp.median()
+        if bool(far.any()):
+            fi = torch.nonzero(far).reshape(-1)
+            pa = features[:, 0:3]
+            na = features[:, 3:6]
+            ka = min(k, pa.shape[0])
+            cell_a = surface_cell(pa, ka)
+            da, ia = multilevel_knn(queries[fi], pa, ka, cell_a)
+            ha = torch.maximum((features[:, 7][ia].mean(dim=1) * bw).clamp_min(1e-6), da[:, 0] * 0.75)
+            wa = torch.exp(-(da / ha.unsqueeze(1)) ** 2) + 1e-12
+            pl = ((queries[fi].unsqueeze(1) - pa[ia]) * na[ia]).sum(-1)
+            whole = (wa * pl).sum(1) / wa.sum(1)
+            sdf[fi] = torch.maximum(sdf[fi], whole)
         return torch.maximum(sdf, box)

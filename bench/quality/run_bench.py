@@ -49,8 +49,9 @@ def ensure_shapes(folder, names, res, n_random):
 
 
 class CliRunner:
-    def __init__(self, exe, models=None):
+    def __init__(self, exe, models=None, resolution=None):
         self.exe = exe
+        self.resolution = resolution
         self.models = models
         self.tmp = tempfile.mkdtemp(prefix="h3dbench-")
 
@@ -75,8 +76,9 @@ class CliRunner:
     def generate(self, path, v, f, lab):
         out = os.path.join(self.tmp, "gen.glb")
         # the labels of the segment step, so generate is timed alone and uses the same parts
+        extra = ["--resolution", str(self.resolution)] if self.resolution else []
         self._cmd("generate", path, "--labels", self._labels_file(lab), "-o", out,
-                  "--json", os.path.join(self.tmp, "gen.json"))
+                  "--json", os.path.join(self.tmp, "gen.json"), *extra)
         parts = []
         for name, pv, pf in meshutil.read_glb_parts(out):
             k = int(name.split("_")[-1]) if name.startswith("part_") else len(parts)
@@ -113,6 +115,7 @@ def main():
     ap.add_argument("--random", type=int, default=6)
     ap.add_argument("--res", type=int, default=112)
     ap.add_argument("--no-generate", action="store_true")
+    ap.add_argument("--resolution", type=int, help="generate --resolution (CLI default when absent)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -121,7 +124,7 @@ def main():
         names = [n for n in names if n in args.only]
     ensure_shapes(args.shapes, names, args.res, args.random)
     if args.cli:
-        runner = CliRunner(args.cli, args.models)
+        runner = CliRunner(args.cli, args.models, args.resolution)
     else:
         runner = EmuRunner(args.emulate or os.path.join(HERE, "..", "..", "build", "release", "models"))
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "h3dpart/errors.h"
@@ -67,6 +68,104 @@ torch::Tensor runByName(const PackageManifest& m, ModelHandle& handle, const Com
     result = t.to(torch::kCPU, torch::kFloat32).contiguous();
   });
   return result;
+}
+
+using FieldFn = std::function<torch::Tensor(const std::vector<Vec3>&)>;
+
+// The field on a grid of spacing `step` covering `box` plus a border, closed
+// (positive) on the outer layer. Coarse to fine: a level's vertex is asked of
+// the model only when the value interpolated from the coarser level is within
+// about a coarse cell of the surface; elsewhere the interpolation stands (it
+// only decides inside/outside there).
+detail::ScalarGrid evaluateHierarchically(const Box3& box, float step, const FieldFn& field,
+                                          Progress& progress) {
+  constexpr int kPad = 2;
+  constexpr long kChunk = 65536;
+  int dims[3];
+  const Vec3 size = box.size();
+  int cells[3];
+  int maxCells = 0;
+  for (int a = 0; a < 3; ++a) {
+    cells[a] = static_cast<int>(std::ceil(size[a] / step)) + 2 * kPad;
+    maxCells = std::max(maxCells, cells[a]);
+  }
+  int levels = 0;
+  while (levels < 4 && (maxCells >> (levels + 1)) >= 4) ++levels;
+  const int unit = 1 << levels;
+  for (int a = 0; a < 3; ++a) {
+    cells[a] = (cells[a] + unit - 1) / unit * unit;
+    dims[a] = cells[a] + 1;
+  }
+  detail::ScalarGrid grid;
+  grid.nx = dims[0];
+  grid.ny = dims[1];
+  grid.nz = dims[2];
+  grid.step = step;
+  const Vec3 span{cells[0] * step, cells[1] * step, cells[2] * step};
+  grid.origin = box.center() - span * 0.5f;
+  const std::size_t total = static_cast<std::size_t>(dims[0]) * dims[1] * dims[2];
+  grid.values.assign(total, 1.f);
+  std::vector<char> known(total, 0);
+  std::size_t asked = 0;
+  std::vector<std::size_t> pending;
+  std::vector<Vec3> queries;
+  auto flush = [&] {
+    for (std::size_t s = 0; s < pending.size(); s += kChunk) {
+      progress.checkCancel();
+      const std::size_t e = std::min(pending.size(), s + static_cast<std::size_t>(kChunk));
+      queries.clear();
+      for (std::size_t q = s; q < e; ++q) {
+        const std::size_t i = pending[q];
+        queries.push_back(
+            grid.position(static_cast<int>(i % dims[0]), static_cast<int>((i / dims[0]) % dims[1]),
+                          static_cast<int>(i / (static_cast<std::size_t>(dims[0]) * dims[1]))));
+      }
+      const torch::Tensor t = field(queries);
+      const float* fp = t.data_ptr<float>();
+      for (std::size_t q = s; q < e; ++q) {
+        const float v = fp[q - s];
+        grid.values[pending[q]] = std::isfinite(v) ? v : 1.f;
+      }
+      asked += e - s;
+      progress.report(std::min(0.9, static_cast<double>(asked) / static_cast<double>(total)));
+    }
+    pending.clear();
+  };
+  for (int level = levels; level >= 0; --level) {
+    const int st = 1 << level;
+    const float threshold = 1.5f * std::sqrt(3.f) * step * static_cast<float>(2 * st);
+    for (int z = 0; z < dims[2]; z += st)
+      for (int y = 0; y < dims[1]; y += st)
+        for (int x = 0; x < dims[0]; x += st) {
+          const std::size_t i = grid.index(x, y, z);
+          if (known[i]) continue;
+          known[i] = 1;
+          if (level == levels) {
+            pending.push_back(i);
+            continue;
+          }
+          // mean of the coarser level's vertices around this one (trilinear at a midpoint)
+          const int c = 2 * st;
+          const int x0 = x / c * c, y0 = y / c * c, z0 = z / c * c;
+          const int x1 = x % c ? x0 + c : x0, y1 = y % c ? y0 + c : y0, z1 = z % c ? z0 + c : z0;
+          float sum = 0;
+          int n = 0;
+          for (int zz : {z0, z1})
+            for (int yy : {y0, y1})
+              for (int xx : {x0, x1}) {
+                sum += grid.values[grid.index(xx, yy, zz)];
+                ++n;
+              }
+          const float interp = sum / static_cast<float>(n);
+          if (std::fabs(interp) > threshold)
+            grid.values[i] = interp;
+          else
+            pending.push_back(i);
+        }
+    flush();
+  }
+  grid.closeBorder(1.f);
+  return grid;
 }
 
 }  // namespace
@@ -142,7 +241,6 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
       if (k >= 0 && k < partCount) todo.push_back(k);
   }
   GeneratedParts result;
-  constexpr long kChunk = 65536;
   for (std::size_t t = 0; t < todo.size(); ++t) {
     const int k = todo[t];
     progress.stage("generating part " + std::to_string(t + 1) + "/" + std::to_string(todo.size()));
@@ -150,42 +248,18 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     if (box.empty()) continue;
     const Vec3 size = box.size();
     const float extent = std::max({size.x, size.y, size.z, 1e-4f});
-    detail::ScalarGrid grid;
-    grid.step = extent / static_cast<float>(options.resolution);
-    const int pad = 2;
-    grid.nx = static_cast<int>(std::ceil(size.x / grid.step)) + 1 + 2 * pad;
-    grid.ny = static_cast<int>(std::ceil(size.y / grid.step)) + 1 + 2 * pad;
-    grid.nz = static_cast<int>(std::ceil(size.z / grid.step)) + 1 + 2 * pad;
-    // centre the grid on the box
-    const Vec3 span{(grid.nx - 1) * grid.step, (grid.ny - 1) * grid.step,
-                    (grid.nz - 1) * grid.step};
-    grid.origin = box.center() - span * 0.5f;
-    const std::size_t total = static_cast<std::size_t>(grid.nx) * grid.ny * grid.nz;
-    grid.values.assign(total, 1.f);
     named["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
-    std::vector<Vec3> queries;
-    for (std::size_t start = 0; start < total; start += kChunk) {
-      progress.report(static_cast<double>(start) / static_cast<double>(total) * 0.9);
-      const std::size_t end = std::min(total, start + static_cast<std::size_t>(kChunk));
-      queries.clear();
-      for (std::size_t i = start; i < end; ++i) {
-        const int x = static_cast<int>(i % grid.nx);
-        const int y = static_cast<int>((i / grid.nx) % grid.ny);
-        const int z = static_cast<int>(i / (static_cast<std::size_t>(grid.nx) * grid.ny));
-        queries.push_back(grid.position(x, y, z));
-      }
-      named["queries"] = vecTensor(queries);
-      torch::Tensor field = runByName(manifest, handle, decoder, named).reshape({-1});
-      if (field.size(0) != static_cast<long>(queries.size()))
-        throw ModelError("model package " + manifest.name + ": " + decoder.file +
-                         ": field has the wrong size");
-      const float* fp = field.data_ptr<float>();
-      for (std::size_t i = start; i < end; ++i) {
-        const float v = fp[i - start];
-        grid.values[i] = std::isfinite(v) ? v : 1.f;
-      }
-    }
-    grid.closeBorder(1.f);
+    const detail::ScalarGrid grid = evaluateHierarchically(
+        box, extent / static_cast<float>(options.resolution),
+        [&](const std::vector<Vec3>& queries) {
+          named["queries"] = vecTensor(queries);
+          torch::Tensor field = runByName(manifest, handle, decoder, named).reshape({-1});
+          if (field.size(0) != static_cast<long>(queries.size()))
+            throw ModelError("model package " + manifest.name + ": " + decoder.file +
+                             ": field has the wrong size");
+          return field;
+        },
+        progress);
     PartMesh part;
     part.label = k;
     part.name =
