@@ -1,0 +1,163 @@
+// The pipeline on fused (single watertight surface) shapes with the default
+// packages: part counts, a segmentation quality floor, prompts, closed
+// generated parts, the naive baseline, refresh, cancellation, bad input.
+#include <QtTest>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "h3dpart/errors.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/pipeline.h"
+#include "marching.h"
+#include "shape_fixtures.h"
+
+using namespace h3d;
+
+namespace {
+
+std::filesystem::path modelsDir() {
+  if (const char* env = std::getenv("H3DPART_MODELS")) return env;
+  return H3DPART_TEST_MODELS_DIR;
+}
+
+std::vector<fixtures::Sdf> shapeByName(const QString& name) {
+  if (name == "table") return fixtures::table();
+  if (name == "snowman") return fixtures::snowman();
+  if (name == "mug") return fixtures::mug();
+  return fixtures::robot();
+}
+
+}  // namespace
+
+class TestPipeline : public QObject {
+  Q_OBJECT
+  std::unique_ptr<ModelManager> models_;
+  fixtures::Shape table_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    ManagerConfig config;
+    config.device = "cpu";
+    models_ = std::make_unique<ModelManager>(config);
+    const auto problems = models_->addPackages(modelsDir());
+    QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
+    table_ = fixtures::fuse(fixtures::table(), 0.02f);
+    QVERIFY(detail::isClosedManifold(table_.mesh));  // one fused watertight surface
+  }
+
+  void segmentsFusedTable() {
+    Progress progress;
+    SegmentOptions options;
+    const Segmentation seg = segment(table_.mesh, *models_, options, progress);
+    QCOMPARE(seg.faceLabels.size(), table_.mesh.faces.size());
+    QVERIFY2(seg.partCount() >= 4 && seg.partCount() <= 7,
+             qPrintable(QString::number(seg.partCount())));
+    std::size_t faces = 0;
+    for (const auto& p : seg.parts) {
+      QVERIFY(p.faceCount > 0);
+      QVERIFY(!p.box.empty());
+      QVERIFY(p.confidence >= 0.f && p.confidence <= 1.f);
+      QCOMPARE(p.name, "part_" + std::to_string(p.label));
+      faces += p.faceCount;
+    }
+    QCOMPARE(faces, table_.mesh.faces.size());
+    for (int l : seg.faceLabels) QVERIFY(l >= 0 && l < seg.partCount());
+    // same input, same seed: same labels
+    const Segmentation again = segment(table_.mesh, *models_, options, progress);
+    QVERIFY(again.faceLabels == seg.faceLabels);
+  }
+
+  // Quality floor on a small fixed set: symmetric best-match face IoU.
+  void segmentQuality_data() {
+    QTest::addColumn<QString>("shape");
+    QTest::addColumn<double>("minIoU");
+    QTest::newRow("table") << "table" << 0.9;
+    QTest::newRow("snowman") << "snowman" << 0.85;
+    QTest::newRow("mug") << "mug" << 0.9;
+    QTest::newRow("robot") << "robot" << 0.9;
+  }
+  void segmentQuality() {
+    QFETCH(QString, shape);
+    QFETCH(double, minIoU);
+    const fixtures::Shape s = shape == "table" ? table_ : fixtures::fuse(shapeByName(shape), 0.02f);
+    Progress progress;
+    const Segmentation seg = segment(s.mesh, *models_, SegmentOptions{}, progress);
+    const double iou = fixtures::symmetricIoU(s.labels, seg.faceLabels);
+    qInfo("%s: %d parts (ground truth %d), IoU %.3f", qPrintable(shape), seg.partCount(), s.parts,
+          iou);
+    QVERIFY2(iou >= minIoU, qPrintable(QString("IoU %1 below %2").arg(iou).arg(minIoU)));
+    QVERIFY(std::abs(seg.partCount() - s.parts) <= 1);
+  }
+
+  void promptSelectsThePartUnderThePoint() {
+    Progress progress;
+    // a point on the first leg's side (leg at x=-0.6, y=-0.32, radius 0.05)
+    const std::vector<bool> flags = segmentPrompt(table_.mesh, Vec3{-0.65f, -0.32f, 0.3f}, *models_,
+                                                  SegmentOptions{}, progress);
+    QCOMPARE(flags.size(), table_.mesh.faces.size());
+    std::size_t in = 0, inLeg = 0;
+    for (std::size_t f = 0; f < flags.size(); ++f)
+      if (flags[f]) {
+        ++in;
+        inLeg += table_.labels[f] == 1 ? 1 : 0;
+      }
+    QVERIFY(in > 0);
+    QVERIFY2(static_cast<double>(inLeg) / static_cast<double>(in) > 0.9,
+             "prompt mask should be the leg");
+  }
+
+  void generatesClosedParts() {
+    Progress progress;
+    const Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
+    GenerateOptions options;
+    options.resolution = 40;
+    const GeneratedParts gen = generate(table_.mesh, seg, *models_, options, progress);
+    QCOMPARE(static_cast<int>(gen.parts.size()), seg.partCount());
+    for (const auto& part : gen.parts) {
+      QVERIFY2(detail::isClosedManifold(part.mesh), part.name.c_str());
+      // in input coordinates, near the part's own box
+      const Box3 b = part.mesh.bounds();
+      const Box3& pb = seg.parts[static_cast<std::size_t>(part.label)].box;
+      for (int a = 0; a < 3; ++a) {
+        QVERIFY(b.lo[a] > pb.lo[a] - 0.1f);
+        QVERIFY(b.hi[a] < pb.hi[a] + 0.1f);
+      }
+    }
+    // only some parts
+    options.onlyParts = {0};
+    QCOMPARE(generate(table_.mesh, seg, *models_, options, progress).parts.size(), std::size_t(1));
+  }
+
+  void cutByLabelsAndRefresh() {
+    Segmentation seg;
+    seg.faceLabels.assign(table_.mesh.faces.size(), 0);
+    for (std::size_t f = 0; f < seg.faceLabels.size(); ++f)
+      seg.faceLabels[f] = table_.labels[f] == 0 ? 0 : 1;
+    refreshParts(table_.mesh, seg);
+    QCOMPARE(seg.partCount(), 2);
+    const auto parts = cutByLabels(table_.mesh, seg);
+    QCOMPARE(parts.size(), std::size_t(2));
+    QCOMPARE(parts[0].mesh.faces.size() + parts[1].mesh.faces.size(), table_.mesh.faces.size());
+    QCOMPARE(parts[1].name, std::string("part_1"));
+  }
+
+  void cancels() {
+    std::atomic<bool> cancel{true};
+    Progress progress({}, &cancel);
+    QVERIFY_THROWS_EXCEPTION(CancelledError,
+                             segment(table_.mesh, *models_, SegmentOptions{}, progress));
+  }
+
+  void refusesBadInput() {
+    Progress progress;
+    QVERIFY_THROWS_EXCEPTION(InputError, segment(Mesh{}, *models_, SegmentOptions{}, progress));
+    Segmentation wrong;
+    wrong.faceLabels = {0};
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             generate(table_.mesh, wrong, *models_, GenerateOptions{}, progress));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "test_pipeline.moc"
