@@ -142,6 +142,10 @@ bool adoptMapping(torch::jit::Module& module, const std::shared_ptr<Mapping>& ma
 }  // namespace
 
 torch::jit::Module loadTorchScript(const std::filesystem::path& file) {
+  // One archive at a time: TorchScript's importer shares type tables between
+  // loads (ThreadSanitizer reports races between concurrent imports).
+  static std::mutex importMutex;
+  std::lock_guard<std::mutex> importLock(importMutex);
   // H3DPART_LOAD_COPY=1: always copy (for packages rewritten in place while
   // loaded: a truncated mapped file would fault on access).
   const char* copy = std::getenv("H3DPART_LOAD_COPY");
