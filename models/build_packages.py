@@ -49,7 +49,7 @@ def write_package(folder, manifest, modules):
     os.replace(tmp, os.path.join(folder, "manifest.json"))
 
 
-def build_segmenter(out):
+def build_segmenter(out, crease_deg=None):
     manifest = {
         "format": 1,
         "name": "h3dpart-segmenter-default",
@@ -69,7 +69,8 @@ def build_segmenter(out):
         "dry_run": {"N": 64, "P": 1, "K": 2, "M": 32},
     }
     write_package(os.path.join(out, "segmenter"), manifest,
-                  [("segmenter.pt", h3d_models.Segmenter())])
+                  [("segmenter.pt", h3d_models.Segmenter() if crease_deg is None
+                    else h3d_models.Segmenter(crease_deg=crease_deg))])
 
 
 def build_generator(out):
@@ -106,10 +107,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
     ap.add_argument("--role", default="all", choices=["segmenter", "generator", "all"])
+    ap.add_argument("--crease-deg", type=float, help="segmenter crease angle (tuning; default in h3d_models)")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.role in ("segmenter", "all"):
-        build_segmenter(args.out)
+        build_segmenter(args.out, args.crease_deg)
     if args.role in ("generator", "all"):
         build_generator(args.out)
 
