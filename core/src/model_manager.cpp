@@ -1120,7 +1120,8 @@ ModelHandle ModelManager::acquire(ModelRole role) {
     for (std::size_t i = 0; i < impl_->models.size() && !found; ++i) {
       const Model& m = *impl_->models[i];
       if (m.refused) {
-        if (m.package.manifest.role == role && !m.roleText.empty()) reasons += "; " + m.error;
+        // A package refused before its role was known may be the one meant.
+        if (m.roleText.empty() || m.package.manifest.role == role) reasons += "; " + m.error;
         continue;
       }
       if (m.package.manifest.role == role) {
