@@ -262,7 +262,7 @@ class TestCli : public QObject {
     QStringList roles;
     for (const auto& m : json["models"].toArray()) {
       QVERIFY(m.toObject()["valid"].toBool());
-      QCOMPARE(m.toObject()["state"].toString(), QString("Unloaded"));  // validated, then released
+      QCOMPARE(m.toObject()["state"].toString(), QString("unloaded"));  // validated, then released
       roles << m.toObject()["role"].toString();
     }
     QVERIFY(roles.contains("segmenter") && roles.contains("generator"));

@@ -237,7 +237,9 @@ int runModels(const Options& options) {
     std::printf("%s\n",
                 nlohmann::json({{"device", snap.deviceName}, {"models", models}}).dump(2).c_str());
   } else {
-    std::fputs(describeSnapshot(snap).c_str(), stdout);
+    std::string text = describeSnapshot(snap);
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    std::fputs(text.c_str(), stdout);
   }
   return allGood ? 0 : static_cast<int>(ExitCode::ModelProblem);
 }
