@@ -240,9 +240,23 @@ DeviceMemory CudaBackend::memory() const {
     d.allocatorAllocated = std::uint64_t(stats.allocated_bytes[0].current);
     d.allocatorReserved = std::uint64_t(stats.reserved_bytes[0].current);
   }
-#endif
   if (active_ && d.processUsed > d.allocatorReserved)
     d.contextBytes = d.processUsed - d.allocatorReserved;
+#else
+  // Without the allocator's statistics the context's share is not known.
+  if (active_) d.note = "allocator statistics need a CUDA build of LibTorch";
+#endif
+  if (active_ && !d.available) {
+    // NVML could not answer: the runtime (already loaded by LibTorch) can.
+    std::uint64_t freeBytes = 0, totalBytes = 0;
+    if (CudaProbe::instance().runtimeMemInfo(freeBytes, totalBytes)) {
+      d.available = true;
+      d.name = name();
+      d.total = totalBytes;
+      d.free = freeBytes;
+      d.used = totalBytes - freeBytes;
+    }
+  }
   return d;
 }
 
