@@ -49,7 +49,7 @@ def write_package(folder, manifest, modules):
     os.replace(tmp, os.path.join(folder, "manifest.json"))
 
 
-def build_segmenter(out, crease_deg=None):
+def build_segmenter(out, crease_deg=None, dilate=None):
     manifest = {
         "format": 1,
         "name": "h3dpart-segmenter-default",
@@ -68,9 +68,13 @@ def build_segmenter(out, crease_deg=None):
         "memory": {"run_bytes": 256 << 20},
         "dry_run": {"N": 64, "P": 1, "K": 2, "M": 32},
     }
+    tuning = {}
+    if crease_deg is not None:
+        tuning["crease_deg"] = crease_deg
+    if dilate is not None:
+        tuning["dilate"] = dilate
     write_package(os.path.join(out, "segmenter"), manifest,
-                  [("segmenter.pt", h3d_models.Segmenter() if crease_deg is None
-                    else h3d_models.Segmenter(crease_deg=crease_deg))])
+                  [("segmenter.pt", h3d_models.Segmenter(**tuning))])
 
 
 def build_generator(out):
@@ -108,10 +112,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--role", default="all", choices=["segmenter", "generator", "all"])
     ap.add_argument("--crease-deg", type=float, help="segmenter crease angle (tuning; default in h3d_models)")
+    ap.add_argument("--dilate", type=int, help="segmenter crease band widening in rings (tuning)")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.role in ("segmenter", "all"):
-        build_segmenter(args.out, args.crease_deg)
+        build_segmenter(args.out, args.crease_deg, args.dilate)
     if args.role in ("generator", "all"):
         build_generator(args.out)
 

@@ -173,14 +173,24 @@ def multilevel_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tupl
     return dist, idx
 
 
+def spacing_guess(dist: Tensor) -> Tensor:
+    """Median distance to the nearest neighbour (first column of sorted kNN distances)."""
+    d = dist[:, 0]
+    d = d[torch.isfinite(d)]
+    if d.shape[0] == 0:
+        return torch.ones([], device=dist.device)
+    return d.median().clamp_min(1e-6)
+
+
 class Segmenter(nn.Module):
     def __init__(self, k: int = 16, crease_deg: float = 28.0, min_fraction: float = 0.002,
-                 edge_factor: float = 4.0):
+                 edge_factor: float = 4.0, dilate: int = 3):
         super().__init__()
-        # [k, cos(crease angle), min component fraction, max edge length / median spacing]
+        # [k, cos(crease angle), min component fraction, max edge length / median spacing,
+        #  crease band widening in rings]
         self.register_buffer("params", torch.tensor(
             [float(k), float(torch.cos(torch.tensor(crease_deg * 3.141592653589793 / 180.0))),
-             min_fraction, edge_factor], dtype=torch.float32))
+             min_fraction, edge_factor, float(dilate)], dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
         n = points.shape[0]
@@ -208,6 +218,10 @@ class Segmenter(nn.Module):
         conv = ((nj - ni) * d).sum(-1) / dist.clamp_min(1e-12)
         concave = (conv < -0.05) & (cosang < cos_t) & torch.isfinite(dist)
         crease = concave.any(dim=1)                                # [N]
+        # widen the crease band so one missed edge cannot join two parts
+        near = torch.isfinite(dist) & (dist < 2.0 * spacing_guess(dist))
+        for _ in range(int(self.params[4].item())):
+            crease = crease | (crease[idx] & near).any(dim=1)
         valid = (~concave) & (dist < edge_factor * spacing * 2.0)
         valid = valid & (~crease[idx]) & (~crease).unsqueeze(1)
 
