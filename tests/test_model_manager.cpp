@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -591,9 +592,45 @@ class TestModelManager : public QObject {
     for (const auto& m : s.models) QCOMPARE(m.handles, 0);
   }
 
+  // The benchmark behind `h3dpart bench models`, scaled down.
+  void benchmarkSmoke() {
+    ModelBenchOptions options;
+    options.workDir = root() / "bench";
+    options.largeBytes = 8 * MiB;
+    options.sessionUnitBytes = 1 * MiB;
+    options.repeats = 1;
+    const auto report = runModelBenchmark(options);
+    QVERIFY(report["cold_load"]["load_ms"].get<double>() > 0.0);
+    QVERIFY(report["cold_load"]["cat_ms"].get<double>() > 0.0);
+    QCOMPARE(QString::fromStdString(report["warm_switch"]["source"].get<std::string>()),
+             QString("host cache"));
+    QCOMPARE(report["sessions"].size(), std::size_t(4));
+    for (const auto& s : report["sessions"]) {
+      QVERIFY(s["peak_model_bytes"].get<std::uint64_t>() > 0);
+      if (s["policy"] == "sequential") {
+        QCOMPARE(s["idle_model_bytes"].get<std::uint64_t>(), std::uint64_t(0));
+        // The larger of the two models' stages (the decoder, 4 units), not the sum.
+        QVERIFY(s["peak_model_bytes"].get<std::uint64_t>() < 5 * MiB);
+      }
+    }
+    QVERIFY(report["sessions"][3]["loads_from_host_cache"].get<int>() > 0);
+  }
+
   // Loading and unloading a ~500 MB package 20 times returns the RSS to
   // within 50 MB of where it started.
+  void rssReturnsAfterRepeatedLoads_data() {
+    QTest::addColumn<bool>("copy");
+    QTest::newRow("zero-copy map") << false;
+    QTest::newRow("copying reader") << true;
+  }
   void rssReturnsAfterRepeatedLoads() {
+    QFETCH(bool, copy);
+    struct Env {
+      explicit Env(bool on) {
+        if (on) setenv("H3DPART_LOAD_COPY", "1", 1);
+      }
+      ~Env() { unsetenv("H3DPART_LOAD_COPY"); }
+    } env(copy);
     const fs::path dir = root() / "large";
     FixturePackage p = seg("large", 500 * MiB);
     writeFixturePackage(dir / "large", p);

@@ -337,31 +337,32 @@ json runModelBenchmark(const ModelBenchOptions& options) {
 
   // ---- a segment → generate session under each policy ----
   const fs::path pair = work / "pair";
+  const std::uint64_t unit = std::max<std::uint64_t>(options.sessionUnitBytes, 1 << 16);
   FixturePackage seg;
   seg.name = "bench-segmenter";
   seg.role = ModelRole::Segmenter;
-  seg.components = {FixtureComponent{"net", 96ull << 20, "ok"}};
+  seg.components = {FixtureComponent{"net", 3 * unit, "ok"}};
   FixturePackage gen;
   gen.name = "bench-generator";
   gen.role = ModelRole::Generator;
   gen.staged = true;
-  gen.components = {FixtureComponent{"encoder", 64ull << 20, "ok"},
-                    FixtureComponent{"decoder", 128ull << 20, "ok"}};
+  gen.components = {FixtureComponent{"encoder", 2 * unit, "ok"},
+                    FixtureComponent{"decoder", 4 * unit, "ok"}};
   writeFixturePackage(pair / seg.name, seg);
   writeFixturePackage(pair / gen.name, gen);
-  const std::uint64_t segBytes = 96ull << 20, genBytes = 192ull << 20;
+  const std::uint64_t segBytes = 3 * unit, genBytes = 6 * unit;
   json sessions = json::array();
   sessions.push_back(sessionFigures(pair, options.device, Policy::Sequential, 0, 3));
   sessions.push_back(sessionFigures(pair, options.device, Policy::Keep, 0, 3));
   sessions.push_back(
-      sessionFigures(pair, options.device, Policy::Budget, segBytes + genBytes + (16ull << 20), 3));
+      sessionFigures(pair, options.device, Policy::Budget, segBytes + genBytes + unit / 2, 3));
   // A budget that holds one model at a time: switches come from host RAM.
-  sessions.push_back(
-      sessionFigures(pair, options.device, Policy::Budget, genBytes + (16ull << 20), 3));
+  sessions.push_back(sessionFigures(pair, options.device, Policy::Budget, genBytes + unit / 2, 3));
   report["sessions"] = sessions;
   report["session_models"] = {{"segmenter_bytes", segBytes},
                               {"generator_bytes", genBytes},
-                              {"generator_stages", "encoder (64 MiB), decoder (128 MiB)"}};
+                              {"generator_stages", "encoder " + formatBytes(2 * unit) +
+                                                       ", decoder " + formatBytes(4 * unit)}};
   if (!options.keepFiles) fs::remove_all(pair, ec);
 
   // ---- the default generator with and without component split ----

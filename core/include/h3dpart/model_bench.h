@@ -47,6 +47,8 @@ struct ModelBenchOptions {
   std::filesystem::path defaultModels;    // default packages (component split figures); empty: skip
   std::string device = "cpu";             // backend for the sessions: "cpu", "auto", "sim:<bytes>"
   bool keepFiles = false;                 // leave the generated packages behind
+  // Session models: a segmenter of 3 units, a generator of 2 + 4 units (stages).
+  std::uint64_t sessionUnitBytes = 32ull << 20;
 };
 
 // Runs the benchmark and returns its figures as JSON (see model_bench.cpp).
