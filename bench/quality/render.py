@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--labels")
     ap.add_argument("--mesh")
     ap.add_argument("--explode", type=float, default=0.0)
-    ap.add_argument("--max-faces", type=int, default=60000)
+    ap.add_argument("--max-faces", type=int, default=150000)
     ap.add_argument("--title", default="")
     args = ap.parse_args()
     if args.labels and not args.mesh:

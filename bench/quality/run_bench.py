@@ -4,6 +4,7 @@ generated parts, Chamfer-L1 against the complete ground-truth parts (ours and
 the naive "cut the input by labels" baseline), wall times.
 
   /usr/bin/python3 bench/quality/run_bench.py [--cli BUILD/app/h3dpart | --emulate MODELS_DIR]
+        (default: build/release/app/h3dpart when it exists)
         [--shapes DIR] [--only NAME ...] [--json OUT.json]
 
 --cli runs `h3dpart segment IN -o OUT.glb --face-labels FILE` and
@@ -123,6 +124,9 @@ def main():
     if args.only:
         names = [n for n in names if n in args.only]
     ensure_shapes(args.shapes, names, args.res, args.random)
+    default_cli = os.path.join(HERE, "..", "..", "build", "release", "app", "h3dpart")
+    if not args.cli and not args.emulate and os.path.exists(default_cli):
+        args.cli = default_cli
     if args.cli:
         runner = CliRunner(args.cli, args.models, args.resolution)
     else:
