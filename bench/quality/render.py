@@ -54,8 +54,9 @@ def main():
     parts = load(args)
     allv = np.concatenate([v[np.unique(f)] for _, v, f in parts if len(f)])
     center = (allv.max(0) + allv.min(0)) / 2
-    radius = (allv.max(0) - allv.min(0)).max() / 2 * (1 + args.explode)
+    radius = (allv.max(0) - allv.min(0)).max() / 2 * (1 + args.explode) * 0.75
     fig = plt.figure(figsize=(12, 6))
+    plt.subplots_adjust(0, 0, 1, 1, 0, 0)
     light = np.array([0.4, -0.5, 0.8])
     light /= np.linalg.norm(light)
     total = sum(len(f) for _, _, f in parts)
@@ -75,7 +76,7 @@ def main():
             shade = 0.35 + 0.65 * np.abs(n @ light)
             base = np.array(COLORS[k % 10])
             fc = np.clip(base[None, :] * shade[:, None], 0, 1)
-            pc = Poly3DCollection(tri, facecolors=fc, edgecolors="none")
+            pc = Poly3DCollection(tri, facecolors=fc, edgecolors=fc, linewidths=0.3, antialiased=False)
             ax.add_collection3d(pc)
         for a, setl in enumerate([ax.set_xlim, ax.set_ylim, ax.set_zlim]):
             setl(center[a] - radius, center[a] + radius)
