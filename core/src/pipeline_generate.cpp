@@ -80,7 +80,7 @@ using FieldFn = std::function<torch::Tensor(const std::vector<Vec3>&)>;
 detail::ScalarGrid evaluateHierarchically(const Box3& box, float step, const FieldFn& field,
                                           Progress& progress) {
   constexpr int kPad = 2;
-  constexpr long kChunk = 65536;
+  constexpr long kChunk = 32768;  // one decoder call stays well under a second (cancel)
   int dims[3];
   const Vec3 size = box.size();
   int cells[3];
