@@ -49,7 +49,7 @@ def write_package(folder, manifest, modules):
     os.replace(tmp, os.path.join(folder, "manifest.json"))
 
 
-def build_segmenter(out, crease_deg=None, dilate=None):
+def build_segmenter(out, crease_deg=None, dilate=None, coarse_deg=None):
     manifest = {
         "format": 1,
         "name": "h3dpart-segmenter-default",
@@ -73,6 +73,8 @@ def build_segmenter(out, crease_deg=None, dilate=None):
         tuning["crease_deg"] = crease_deg
     if dilate is not None:
         tuning["dilate"] = dilate
+    if coarse_deg is not None:
+        tuning["coarse_deg"] = coarse_deg
     write_package(os.path.join(out, "segmenter"), manifest,
                   [("segmenter.pt", h3d_models.Segmenter(**tuning))])
 
@@ -113,10 +115,11 @@ def main():
     ap.add_argument("--role", default="all", choices=["segmenter", "generator", "all"])
     ap.add_argument("--crease-deg", type=float, help="segmenter crease angle (tuning; default in h3d_models)")
     ap.add_argument("--dilate", type=int, help="segmenter crease band widening in rings (tuning)")
+    ap.add_argument("--coarse-deg", type=float, help="segmenter coarse-pass crease angle, 0 = off (tuning)")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.role in ("segmenter", "all"):
-        build_segmenter(args.out, args.crease_deg, args.dilate)
+        build_segmenter(args.out, args.crease_deg, args.dilate, args.coarse_deg)
     if args.role in ("generator", "all"):
         build_generator(args.out)
 

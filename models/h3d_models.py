@@ -184,13 +184,15 @@ def spacing_guess(dist: Tensor) -> Tensor:
 
 class Segmenter(nn.Module):
     def __init__(self, k: int = 16, crease_deg: float = 28.0, min_fraction: float = 0.002,
-                 edge_factor: float = 4.0, dilate: int = 3):
+                 edge_factor: float = 4.0, dilate: int = 3, coarse_deg: float = 30.0):
         super().__init__()
         # [k, cos(crease angle), min component fraction, max edge length / median spacing,
-        #  crease band widening in rings]
+        #  crease band widening in rings, cos(coarse-pass crease angle) or 2 = off]
         self.register_buffer("params", torch.tensor(
             [float(k), float(torch.cos(torch.tensor(crease_deg * 3.141592653589793 / 180.0))),
-             min_fraction, edge_factor, float(dilate)], dtype=torch.float32))
+             min_fraction, edge_factor, float(dilate),
+             float(torch.cos(torch.tensor(coarse_deg * 3.141592653589793 / 180.0))) if coarse_deg > 0 else 2.0],
+            dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
         n = points.shape[0]
@@ -218,6 +220,22 @@ class Segmenter(nn.Module):
         conv = ((nj - ni) * d).sum(-1) / dist.clamp_min(1e-12)
         concave = (conv < -0.05) & (cosang < cos_t) & torch.isfinite(dist)
         crease = concave.any(dim=1)                                # [N]
+        # a coarser pass (every 4th point, so about twice the radius) sees
+        # concave blends that are too gentle at the finest scale
+        coarse_cos = float(self.params[5].item())
+        if coarse_cos < 1.0 and n >= 256:
+            sub = torch.arange(0, n, 4, device=dev)
+            cp = points[sub]
+            cn = nrm[sub]
+            cd, ci = grid_knn(cp, cp, k + 1, surface_cell(cp, k + 1), 96)
+            cd = cd[:, 1:]
+            ci = ci[:, 1:]
+            cnj = cn[ci]
+            ccos = (cn.unsqueeze(1) * cnj).sum(-1)
+            cconv = ((cnj - cn.unsqueeze(1)) * (cp[ci] - cp.unsqueeze(1))).sum(-1) / cd.clamp_min(1e-12)
+            ccrease = ((cconv < -0.05) & (ccos < coarse_cos) & torch.isfinite(cd)).any(dim=1)
+            _, near_c = grid_knn(points, cp, 1, surface_cell(cp, k + 1), 96)
+            crease = crease | ccrease[near_c[:, 0]]
         # widen the crease band so one missed edge cannot join two parts
         near = torch.isfinite(dist) & (dist < 2.0 * spacing_guess(dist))
         for _ in range(int(self.params[4].item())):
