@@ -298,9 +298,10 @@ class Segmenter(nn.Module):
 
 
 class GeneratorEncoder(nn.Module):
-    def __init__(self, near_factor: float = 2.5):
+    def __init__(self, near_factor: float = 2.5, band: float = 1.5):
         super().__init__()
-        self.register_buffer("params", torch.tensor([near_factor, 8.0], dtype=torch.float32))
+        # [distance scale of the confidence ramp, k for the spacing, crease band left out (spacings)]
+        self.register_buffer("params", torch.tensor([near_factor, 8.0, band], dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, labels: Tensor, boxes: Tensor) -> Tensor:
         n = points.shape[0]
@@ -330,6 +331,8 @@ class GeneratorEncoder(nn.Module):
         # a crease) get weight 0: the decoder leaves them out
         same_share = (fin & (labels[i] == labels.unsqueeze(1))).sum(dim=1).float() / fin.sum(dim=1).clamp_min(1).float()
         conf = torch.where(same_share < 0.6, torch.zeros_like(conf), conf)
+        # the crease band itself (labels uncertain, normals blended) is left out too
+        conf = torch.where(od < float(self.params[2].item()) * h, torch.zeros_like(conf), conf)
         return torch.cat([points, nrm, conf.unsqueeze(1), spacing.unsqueeze(1)], 1)
 
 
