@@ -15,7 +15,7 @@ apt-get install -y -qq --no-install-recommends \
   libvtk9-dev \
   libtorch-dev python3-torch python3-numpy \
   libassimp-dev nlohmann-json3-dev \
-  python3-scipy python3-skimage \
+  python3-scipy python3-skimage python3-matplotlib \
   xvfb xauth x11-utils imagemagick clang-format f3d \
   dpkg-dev file fakeroot appstream desktop-file-utils \
   >/dev/null
