@@ -103,7 +103,7 @@ field() { dpkg-deb --field "$deb" "$1"; }
 field Maintainer | grep -Eq '^.+ <[^>]+@[^>]+>$' || fail "Maintainer field '$(field Maintainer)' is not 'Name <address>'"
 depends=$(field Depends)
 bundled=0
-dpkg-deb --contents "$deb" | grep -q '/usr/lib/h3dpart/libtorch' && bundled=1
+dpkg-deb --contents "$deb" | grep '/usr/lib/h3dpart/libtorch' >/dev/null && bundled=1
 required_deps=(libc6 libstdc++6 libassimp libqt6core6)
 [ "$bundled" = 1 ] || required_deps+=(libtorch)
 for lib in "${required_deps[@]}"; do
@@ -113,7 +113,7 @@ done
 [ "$(field Description | wc -l)" -ge 3 ] || fail "Description has no long description"
 
 say "file list"
-dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$work/deb-contents.txt"
+dpkg-deb --contents "$deb" | sed 's/ -> .*//' | awk '{print $NF}' | sed 's|^\./|/|' >"$work/deb-contents.txt"
 expect=(/usr/bin/h3dpart /usr/share/man/man1/h3dpart.1.gz
         /usr/share/h3dpart/models/segmenter/manifest.json /usr/share/h3dpart/models/generator/manifest.json
         /usr/share/h3dpart/samples/table.glb)
@@ -183,7 +183,7 @@ echo "$(wc -l <"$work/installed-regular.txt") files, $(wc -l <"$work/installed-d
 missing_libs=$(ldd /usr/bin/h3dpart | grep 'not found' || true)
 [ -z "$missing_libs" ] || fail "/usr/bin/h3dpart: libraries not found: $missing_libs"
 if [ "$bundled" = 1 ]; then
-  ldd /usr/bin/h3dpart | grep -q 'libtorch[^ ]* => /usr/lib/h3dpart/' \
+  ldd /usr/bin/h3dpart | grep -q 'libtorch[^ ]* => /usr/\(bin/\.\./\)\?lib/h3dpart/' \
     || fail "/usr/bin/h3dpart does not load the bundled LibTorch from /usr/lib/h3dpart"
   echo "LibTorch: bundled in /usr/lib/h3dpart"
 fi
