@@ -282,6 +282,11 @@ void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summ
 }
 
 void MainWindow::onProgress(const QString& stage, double fraction) {
+  // At most ~5 updates a second unless the stage changes: each repaint of the
+  // window goes through the GL compositor because of the viewer.
+  if (stage == stageLabel_->text() && progressClock_.isValid() && progressClock_.elapsed() < 200)
+    return;
+  progressClock_.start();
   progress_->show();
   progress_->setValue(int(qBound(0.0, fraction, 1.0) * 1000));
   stageLabel_->setText(stage);

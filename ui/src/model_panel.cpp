@@ -181,11 +181,24 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
     saveSettings();
   });
   // The manager's observer runs on any thread; the engine re-emits it queued.
-  connect(&engine_, &InferenceEngine::managerChanged, this, &ModelPanel::refresh,
-          Qt::QueuedConnection);
+  // Bursts of changes (loading progress) coalesce into one refresh.
+  connect(
+      &engine_, &InferenceEngine::managerChanged, this,
+      [this] {
+        if (!pendingRefresh_) {
+          pendingRefresh_ = true;
+          QTimer::singleShot(100, this, [this] {
+            pendingRefresh_ = false;
+            refresh();
+          });
+        }
+      },
+      Qt::QueuedConnection);
   connect(timer_, &QTimer::timeout, this, &ModelPanel::refresh);
   clock_.start();
-  setPollInterval(250);
+  // 2 Hz: with a software GL compositor every repaint of the window costs
+  // tens of milliseconds, so the panel repaints no more often than this.
+  setPollInterval(500);
   timer_->start();
   refresh();
 }

@@ -2,6 +2,7 @@
 // The studio's main window: the viewer in the centre, the parts legend and
 // the model panel as docks, file actions, the Segment / Generate toolbar, a
 // progress bar with stage names and a message bar for errors.
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
@@ -85,6 +86,7 @@ class MainWindow : public QMainWindow {
   QLabel* messageLabel_ = nullptr;
   QLabel* stageLabel_ = nullptr;
   QProgressBar* progress_ = nullptr;
+  QElapsedTimer progressClock_;
 };
 
 }  // namespace h3d::ui

@@ -70,6 +70,7 @@ class ModelPanel : public QWidget {
   bool haveSnapshot_ = false;
   int redraws_ = 0;
   bool applyingSettings_ = false;
+  bool pendingRefresh_ = false;
   QElapsedTimer clock_;  // chart time base
   double lastScroll_ = 0.0;
 };
