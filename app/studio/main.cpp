@@ -2,6 +2,7 @@
 // the saved settings, then shows the main window.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QSettings>
 #include <QTimer>
@@ -66,7 +67,11 @@ int main(int argc, char** argv) {
     QObject::connect(&window.viewer(), &h3d::ui::MeshViewer::frameRendered, &app, [&] {
       // Queued: the frame is on screen once the event loop runs again.
       QTimer::singleShot(0, &app, [&] {
-        std::printf("startup_to_first_frame_ms %.1f\n", double(startClock.nsecsElapsed()) / 1e6);
+        // main() to first frame, and the wall clock so a caller can add the
+        // time before main() (dynamic loading of Qt, VTK and LibTorch).
+        std::printf("main_to_first_frame_ms %.1f\nfirst_frame_epoch_ms %lld\n",
+                    double(startClock.nsecsElapsed()) / 1e6,
+                    static_cast<long long>(QDateTime::currentMSecsSinceEpoch()));
         std::fflush(stdout);
         QApplication::quit();
       });
