@@ -94,6 +94,21 @@ class TestProjectFile : public QObject {
     expectInputError(at("referenced.h3dp"), "is gone");
   }
 
+  void referencedMeshMovedWithTheProject() {
+    const fs::path from = at("before"), to = at("after");
+    fs::create_directories(from);
+    exportMesh(from / "grid.ply", fixtures::gridMesh());
+    PartDocument doc(std::make_shared<const Mesh>(importMesh(from / "grid.ply")),
+                     (from / "grid.ply").string());
+    SetSegmentationCommand(fixtures::gridSegmentation()).redo(doc);
+    saveProject(from / "p.h3dp", doc, {.embedMesh = false, .recoveryOf = {}});
+    fs::rename(from, to);
+    const PartDocument back = openProject(to / "p.h3dp");
+    QCOMPARE(back.sourcePath(), (to / "grid.ply").string());
+    doc.setSourcePath(back.sourcePath());
+    QVERIFY(back == doc);
+  }
+
   void referencingAMissingInputIsAnOutputError() {
     const PartDocument doc = fixtures::segmentedDocument("/nonexistent/grid.obj");
     QVERIFY_THROWS_EXCEPTION(

@@ -162,6 +162,33 @@ Mesh meshFrom(Reader& r, const Section& s, std::uint32_t& part) {
   return m;
 }
 
+enum class Lookup { Found, Changed, Gone };
+struct LookupResult {
+  Lookup state = Lookup::Gone;
+  fs::path path;
+  bool moved = false;  // found beside the project, not where it was saved
+};
+
+// Where a referenced mesh is now: its saved path (a relative one from the
+// project's folder), else a file of the same name beside the project (the two
+// were moved together). The first candidate with the saved size and hash wins.
+LookupResult findReferencedMesh(const fs::path& project, const fs::path& saved, std::uint64_t size,
+                                const std::string& sha256) {
+  const fs::path folder = project.parent_path();
+  std::vector<fs::path> candidates{saved.is_relative() ? folder / saved : saved};
+  if (!saved.filename().empty()) candidates.push_back(folder / saved.filename());
+  LookupResult result;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const fs::path& c = candidates[i];
+    std::error_code ec;
+    if (!fs::is_regular_file(c, ec)) continue;
+    if (fs::file_size(c, ec) == size && !ec && fileHash(c) == sha256)
+      return {Lookup::Found, c, i > 0};
+    result.state = Lookup::Changed;
+  }
+  return result;
+}
+
 }  // namespace
 
 void saveProject(const fs::path& file, const PartDocument& doc, const ProjectSaveOptions& options) {
@@ -287,6 +314,7 @@ PartDocument openProject(const fs::path& file, ProjectInfo* info) {
     const auto nv = jm.at("vertices").get<std::uint64_t>();
     const auto nf = jm.at("faces").get<std::uint64_t>();
     const std::string sourcePath = h.at("sourcePath").get<std::string>();
+    std::string meshPath = sourcePath;  // where a referenced mesh was found
     if (nv > kMaxElements || nf > kMaxElements) r.fail("bad header: mesh size out of range");
 
     auto mesh = std::make_shared<Mesh>();
@@ -305,13 +333,14 @@ PartDocument openProject(const fs::path& file, ProjectInfo* info) {
       std::string what("the referenced mesh '");
       what.append(sourcePath);
       what.append("'");
-      std::error_code ec;
-      if (!fs::is_regular_file(sourcePath, ec)) r.fail(what + " is gone");
-      if (fs::file_size(sourcePath, ec) != jm.at("fileSize").get<std::uint64_t>() ||
-          fileHash(sourcePath) != jm.at("fileSha256").get<std::string>())
-        r.fail(what + " has changed since the project was saved");
+      const auto found =
+          findReferencedMesh(file, sourcePath, jm.at("fileSize").get<std::uint64_t>(),
+                             jm.at("fileSha256").get<std::string>());
+      if (found.state == Lookup::Gone) r.fail(what + " is gone");
+      if (found.state == Lookup::Changed) r.fail(what + " has changed since the project was saved");
+      if (found.moved) meshPath = found.path.string();
       try {
-        *mesh = importMesh(sourcePath);
+        *mesh = importMesh(found.path);
       } catch (const Error& e) {
         r.fail(what + " cannot be read: " + e.what());
       }
@@ -354,7 +383,7 @@ PartDocument openProject(const fs::path& file, ProjectInfo* info) {
     }
     if (gotGenerated != expectGenerated) r.fail("generated parts are missing");
 
-    PartDocument doc(std::move(mesh), sourcePath);
+    PartDocument doc(std::move(mesh), meshPath);
     try {
       doc.assign(std::move(labels), std::move(parts));
     } catch (const std::invalid_argument& e) {

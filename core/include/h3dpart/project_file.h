@@ -13,8 +13,8 @@
 //       "sourcePath": "<input mesh path as the document knows it>",
 //       "mesh": { "embedded": bool, "vertices": N, "faces": M,
 //                 "contentSha256": "<sha256 of the VERT then FACE payload bytes>",
-//                 "fileSize": bytes, "fileSha256": "<hex>" },  // the two file fields only when
-//                 referenced
+//                 "fileSize": bytes, "fileSha256": "<hex>" },
+//                 (fileSize and fileSha256: only for a referenced mesh, of its file)
 //       "options": { "seed": u64, "resolution": int, "postprocess": bool },
 //       "models": [ { "name": "...", "sha256": "..." } ],
 //       "parts": [ { "name": "...", "color": [r, g, b] (0..255), "visible": bool,
@@ -35,12 +35,15 @@
 //   later version may add sections without a format bump; a change that old
 //   readers would misread bumps the format version.
 //
-// A referenced mesh is re-imported from "sourcePath" on open; if the file is
-// gone, its size or SHA-256 differ, or it imports to a different mesh, open
-// fails with an InputError that says so. Errors: InputError (naming the
-// project file) for anything unreadable, newer-format, corrupt or truncated;
-// OutputError for failed writes (the write is atomic: the old file or the
-// complete new one, never a partial file).
+// A referenced mesh is re-imported on open from "sourcePath" (a relative path
+// is relative to the project's folder), else from a file of the same name
+// beside the project (moved together; the document's source path becomes that
+// file). If no such file is left, its size or SHA-256 differ, or it imports to
+// a different mesh, open fails with an InputError that says so.
+//
+// Errors: InputError (naming the project file) for anything unreadable,
+// newer-format, corrupt or truncated; OutputError for failed writes (the write
+// is atomic: the old file or the complete new one, never a partial file).
 #include <filesystem>
 #include <string>
 
