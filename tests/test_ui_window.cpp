@@ -194,6 +194,15 @@ class TestUiWindow : public QObject {
     QVERIFY(window_->segmentAction()->isEnabled());
   }
 
+  void idlePanelDoesNotRedraw() {
+    // Nothing runs: the 2 Hz poll must find nothing new and leave the view alone.
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 10000);
+    QTest::qWait(1200);
+    const int before = window_->modelPanel().redraws();
+    QTest::qWait(2500);
+    QCOMPARE(window_->modelPanel().redraws(), before);
+  }
+
   void panelFollowsTheManagerSequentially() {
     // Record the panel's state column at every manager change through a run.
     auto& panel = window_->modelPanel();

@@ -55,11 +55,13 @@ std::uint64_t fingerprint(const ManagerSnapshot& s) {
   mix(s.eventSerial);
   mix(s.modelDeviceBytes);
   mix(s.modelHostBytes);
-  mix(s.device.used >> 20);  // MiB steps: other processes' noise below that is not news
-  mix(s.device.processUsed >> 20);
+  mix(s.device.available);
+  if (s.device.available) {
+    mix(s.device.used >> 20);  // MiB steps: other processes' noise below that is not news
+    mix(s.device.processUsed >> 20);
+  }  // without a device these are system-wide host figures the panel does not show
   mix(s.device.allocatorReserved);
   mix(s.device.allocatorAllocated);
-  mix(s.hostRss >> 22);  // 4 MiB steps of RSS
   for (const auto& m : s.models) {
     mix(std::uint64_t(m.state));
     mix(std::uint64_t(m.loadProgress * 100));
@@ -216,7 +218,9 @@ void ModelPanel::refresh() {
 void ModelPanel::applySnapshot(const ManagerSnapshot& s) {
   const double t = double(clock_.elapsed()) / 1000.0;
   const std::uint64_t fp = fingerprint(s);
-  if (haveSnapshot_ && fp == lastFingerprint_) {
+  // RSS moves a little all the time (allocator trimming): news only past 8 MiB.
+  const std::uint64_t rssDelta = s.hostRss > lastRss_ ? s.hostRss - lastRss_ : lastRss_ - s.hostRss;
+  if (haveSnapshot_ && fp == lastFingerprint_ && rssDelta < (8ull << 20)) {
     // Idle: only let the time axis move, and not at full poll rate.
     if (t - lastScroll_ > 5.0) {
       lastScroll_ = t;
@@ -226,6 +230,7 @@ void ModelPanel::applySnapshot(const ManagerSnapshot& s) {
   }
   haveSnapshot_ = true;
   lastFingerprint_ = fp;
+  lastRss_ = s.hostRss;
   ++redraws_;
   const DeviceMemory& d = s.device;
   if (d.available) {

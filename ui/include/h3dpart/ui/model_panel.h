@@ -67,6 +67,7 @@ class ModelPanel : public QWidget {
   QPlainTextEdit* log_;
   std::uint64_t lastSerial_ = 0;
   std::uint64_t lastFingerprint_ = 0;
+  std::uint64_t lastRss_ = 0;
   bool haveSnapshot_ = false;
   int redraws_ = 0;
   bool applyingSettings_ = false;
