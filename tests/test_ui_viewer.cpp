@@ -81,6 +81,7 @@ class TestUiViewer : public QObject {
       QVERIFY(img.save(kBaseline));
       QSKIP("baseline written");
     }
+    if (viewer_->devicePixelRatioF() != 1.0) QSKIP("the baseline is for a device pixel ratio of 1");
     const QImage baseline(kBaseline);
     QVERIFY2(!baseline.isNull(), qPrintable("missing baseline " + kBaseline));
     const uitest::ImageDiff d = uitest::compare(img, baseline);
@@ -142,15 +143,22 @@ class TestUiViewer : public QObject {
   void hoverNamesThePartUnderTheCursor() {
     viewer_->setInput(mesh_, halves(*mesh_));
     QSignalSpy spy(viewer_.get(), &MeshViewer::hoveredPartChanged);
-    // Find a pixel covered by the mesh from the frame itself.
+    // Find a pixel well inside the left part (its neighbours match too), from
+    // the frame itself.
     const QImage img = frame().convertToFormat(QImage::Format_RGB32);
-    QPoint target(-1, -1);
     const QColor left = viewer_->partColor(0);
+    auto isLeft = [&](int x, int y) {
+      if (x < 0 || y < 0 || x >= img.width() || y >= img.height()) return false;
+      const QColor p(img.pixel(x, y));
+      return std::abs(p.hueF() - left.hueF()) < 0.03 && p.saturationF() > 0.3;
+    };
+    const int m = int(8 * viewer_->devicePixelRatioF());
+    QPoint target(-1, -1);
     for (int y = 0; y < img.height() && target.x() < 0; y += 3)
-      for (int x = 0; x < img.width() / 2 && target.x() < 0; x += 3) {
-        const QColor p(img.pixel(x, y));
-        if (std::abs(p.hueF() - left.hueF()) < 0.03 && p.saturationF() > 0.3) target = QPoint(x, y);
-      }
+      for (int x = 0; x < img.width() / 2 && target.x() < 0; x += 3)
+        if (isLeft(x, y) && isLeft(x - m, y - m) && isLeft(x + m, y + m) && isLeft(x - m, y + m) &&
+            isLeft(x + m, y - m))
+          target = QPoint(x, y);
     QVERIFY2(target.x() >= 0, "no pixel of the left part found");
     const double dpr = viewer_->devicePixelRatioF();
     QTest::mouseMove(viewer_.get(), QPoint(int(target.x() / dpr), int(target.y() / dpr)));
