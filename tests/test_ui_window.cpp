@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "h3dpart/engine/inference_engine.h"
+#include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/ui/job_controller.h"
 #include "h3dpart/ui/main_window.h"
@@ -172,6 +173,23 @@ class TestUiWindow : public QObject {
     window_->viewer().setExplode(0.6);
     shot("window_generated_exploded");
     window_->viewer().setExplode(0.0);
+  }
+
+  void exportWritesEachFormat_data() {
+    QTest::addColumn<QString>("ext");
+    QTest::newRow("glb") << "glb";
+    QTest::newRow("obj") << "obj";
+    QTest::newRow("ply") << "ply";
+  }
+
+  void exportWritesEachFormat() {
+    QFETCH(QString, ext);
+    QVERIFY(window_->document().hasGenerated());
+    const QString out = tmp_.filePath("parts." + ext);
+    window_->exportResult(out);
+    QTRY_VERIFY_WITH_TIMEOUT(window_->messageText().contains("Exported " + out), 20000);
+    const Mesh back = importMesh(out.toStdString());
+    QVERIFY(!back.empty());
   }
 
   void cancelStopsWithinASecondAndKeepsTheResult() {

@@ -281,6 +281,10 @@ void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summ
   statusBar()->showMessage(summary);
 }
 
+void MainWindow::exportResult(const QString& path) {
+  fileActions_->exportTo(path);
+}
+
 void MainWindow::onProgress(const QString& stage, double fraction) {
   // At most ~5 updates a second unless the stage changes: each repaint of the
   // window goes through the GL compositor because of the viewer.

@@ -50,6 +50,10 @@ class MainWindow : public QMainWindow {
   QString messageText() const;  // the message bar's text ("" when hidden)
   QString stageText() const;
 
+  // Exports the current parts (generated, else the input cut by labels) to
+  // path, by extension; the result shows in the message bar.
+  void exportResult(const QString& path);
+
   // Shows a message in the window's message bar (errors stay until closed).
   void showMessage(const QString& text, bool error);
 
