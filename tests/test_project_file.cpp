@@ -154,6 +154,34 @@ class TestProjectFile : public QObject {
     expectInputError(at("short.h3dp"), n <= 8 ? "" : "truncated");
   }
 
+  void everyFlipAndCutIsRefused() {
+    // every single-byte change and every truncation of a small project is an
+    // InputError, never a crash and never a silently different document
+    PartDocument doc(std::make_shared<const Mesh>(fixtures::tetra(0)), "t.obj");
+    Segmentation s;
+    s.faceLabels = {0, 0, 1, -1};
+    s.parts.resize(2);
+    SetSegmentationCommand(s).redo(doc);
+    SetGeneratedCommand(fixtures::generatedFor({1})).redo(doc);
+    saveProject(at("small.h3dp"), doc);
+    const std::string good = readAll(at("small.h3dp"));
+    int refused = 0;
+    for (std::size_t i = 0; i < good.size(); ++i) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ 0x01);
+      writeAll(at("flip.h3dp"), bad);
+      try {
+        openProject(at("flip.h3dp"));
+        QFAIL(qPrintable(QString("a flip at byte %1 was accepted").arg(i)));
+      } catch (const InputError&) {
+        ++refused;
+      }
+      writeAll(at("cut.h3dp"), good.substr(0, i));
+      QVERIFY_THROWS_EXCEPTION(InputError, openProject(at("cut.h3dp")));
+    }
+    QCOMPARE(refused, int(good.size()));
+  }
+
   void futureVersion() {
     saveProject(at("good.h3dp"), fixtures::segmentedDocument());
     std::string bytes = readAll(at("good.h3dp"));
