@@ -213,7 +213,10 @@ void PartEditCommand::redo(PartDocument& document) {
         touched[static_cast<std::size_t>(before[f])] = true;
       if (now >= 0) touched[static_cast<std::size_t>(now)] = true;
     }
-    const std::vector<Box3> boxes = boxesOf(document.mesh(), draft.labels, count);
+    // (Part-only edits touch no faces and skip the pass over the mesh.)
+    const bool anyTouched = std::find(touched.begin(), touched.end(), true) != touched.end();
+    const std::vector<Box3> boxes =
+        anyTouched ? boxesOf(document.mesh(), draft.labels, count) : std::vector<Box3>(count);
     for (std::size_t k = 0; k < count; ++k) {
       if (touched[k]) {
         draft.parts[k].generated.reset();
