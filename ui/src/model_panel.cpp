@@ -103,8 +103,11 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  // Long package names get the spare width (elided) rather than a scroll bar.
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
+  table_->setTextElideMode(Qt::ElideMiddle);
+  table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
   auto* buttons = new QHBoxLayout();
   buttons->addWidget(load_);
@@ -352,7 +355,8 @@ void ModelPanel::loadSettings() {
   applyingSettings_ = false;
   engine_.manager().setPolicy(policy);
   engine_.manager().setVerbose(verbose_->isChecked());
-  applyBudgets();
+  // 0 is the manager's own default ("automatic"): nothing to tell it then.
+  if (vramBudget_->value() > 0 || ramBudget_->value() > 0) applyBudgets();
 }
 
 void ModelPanel::saveSettings() const {
