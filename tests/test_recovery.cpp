@@ -30,7 +30,8 @@ PartDocument unsavedWork() {
 
 // Child mode: autosave, say so, then wait to be killed.
 int runChild(const char* folder) {
-  RecoveryStore(folder).save(unsavedWork(), kProject);
+  RecoveryStore store(folder);  // holds the session lock until the process dies
+  store.save(unsavedWork(), kProject);
   std::cout << "saved" << std::endl;
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
@@ -53,7 +54,7 @@ class TestRecovery : public QObject {
   }
 
   void ownSnapshotIsNoLeftoverAndCleanExitRemovesIt() {
-    const RecoveryStore store(folder("own"));
+    RecoveryStore store(folder("own"));
     QVERIFY(store.findLeftovers().empty());  // the folder does not exist yet
     store.save(unsavedWork());
     QVERIFY(fs::exists(store.snapshotPath()));
@@ -76,7 +77,8 @@ class TestRecovery : public QObject {
       out += child.readAllStandardOutput();
     QVERIFY2(out.contains("saved"), out.constData());
     const long pid = static_cast<long>(child.processId());
-    child.kill();  // SIGKILL: no clean exit
+    QVERIFY(RecoveryStore(where).findLeftovers().empty());  // it still runs
+    child.kill();                                           // SIGKILL: no clean exit
     QVERIFY(child.waitForFinished(10000));
     QCOMPARE(child.exitStatus(), QProcess::CrashExit);
 
@@ -91,6 +93,22 @@ class TestRecovery : public QObject {
     QVERIFY(info.meshEmbedded);
     RecoveryStore::discard(leftovers[0].file);
     QVERIFY(store.findLeftovers().empty());
+  }
+
+  void unheldLockBeatsALivePid() {
+    // after a reboot the pid in a snapshot's name may belong to another
+    // process (pid 1 always exists); the lock nobody holds tells the truth
+    const fs::path where = folder("reused");
+    {
+      RecoveryStore store(where);
+      store.save(unsavedWork());
+      fs::copy_file(store.snapshotPath(), where / "session-1.h3dp");
+    }
+    std::ofstream(where / "session-1.lock") << "";
+    const auto leftovers = RecoveryStore(where).findLeftovers();
+    QCOMPARE(leftovers.size(), std::size_t(1));  // this session's own file never is one
+    QCOMPARE(leftovers[0].pid, 1L);
+    QVERIFY(RecoveryStore::restore(leftovers[0].file) == unsavedWork());
   }
 
   void otherFilesAreIgnored() {

@@ -1,11 +1,14 @@
 #include "h3dpart/recovery.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "h3dpart/errors.h"
 
@@ -16,9 +19,21 @@ namespace {
 
 constexpr const char* kPrefix = "session-";
 
-bool sessionRunning(long pid) {
-  if (pid <= 0) return false;
+fs::path withExtension(fs::path file, const char* extension) {
+  return file.replace_extension(extension);
+}
+
+// A session runs while it holds the flock on its lock file; without a lock
+// file (never saved or an older writer), while its pid exists.
+bool sessionRunning(const fs::path& snapshot, long pid) {
   if (pid == static_cast<long>(::getpid())) return true;
+  const fs::path lock = withExtension(snapshot, ".lock");
+  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);  // releases our probe lock, if we got it
+    return held;
+  }
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
@@ -47,6 +62,14 @@ fs::path RecoveryStore::defaultFolder() {
 
 RecoveryStore::RecoveryStore(fs::path folder) : folder_(std::move(folder)) {}
 
+RecoveryStore::~RecoveryStore() {
+  if (lockFd_ >= 0) ::close(lockFd_);
+}
+
+fs::path RecoveryStore::lockPath() const {
+  return withExtension(snapshotPath(), ".lock");
+}
+
 fs::path RecoveryStore::snapshotPath() const {
   std::string name(kPrefix);
   name.append(std::to_string(::getpid()));
@@ -54,19 +77,30 @@ fs::path RecoveryStore::snapshotPath() const {
   return folder_ / name;
 }
 
-void RecoveryStore::save(const PartDocument& document, const std::string& projectPath) const {
+void RecoveryStore::save(const PartDocument& document, const std::string& projectPath) {
   std::error_code ec;
   fs::create_directories(folder_, ec);
   if (ec) throw OutputError(folder_.string(), "cannot create the recovery folder: " + ec.message());
+  if (lockFd_ < 0) {
+    const fs::path lock = lockPath();
+    lockFd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockFd_ < 0 || ::flock(lockFd_, LOCK_EX | LOCK_NB) != 0)
+      throw OutputError(lock.string(), std::string("cannot lock: ") + std::strerror(errno));
+  }
   ProjectSaveOptions options;
   options.embedMesh = true;  // a snapshot must not depend on other files
   options.recoveryOf = projectPath;
   saveProject(snapshotPath(), document, options);
 }
 
-void RecoveryStore::markCleanExit() const {
+void RecoveryStore::markCleanExit() {
   std::error_code ec;
   fs::remove(snapshotPath(), ec);
+  if (lockFd_ >= 0) {
+    fs::remove(lockPath(), ec);
+    ::close(lockFd_);
+    lockFd_ = -1;
+  }
 }
 
 std::vector<RecoverySnapshot> RecoveryStore::findLeftovers() const {
@@ -74,7 +108,7 @@ std::vector<RecoverySnapshot> RecoveryStore::findLeftovers() const {
   std::error_code ec;
   for (fs::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
     const long pid = pidOf(it->path());
-    if (pid == 0 || sessionRunning(pid) || !it->is_regular_file(ec)) continue;
+    if (pid == 0 || !it->is_regular_file(ec) || sessionRunning(it->path(), pid)) continue;
     found.push_back({it->path(), pid, it->last_write_time(ec)});
   }
   std::sort(found.begin(), found.end(),
@@ -89,6 +123,7 @@ PartDocument RecoveryStore::restore(const fs::path& file, ProjectInfo* info) {
 void RecoveryStore::discard(const fs::path& file) {
   std::error_code ec;
   fs::remove(file, ec);
+  fs::remove(withExtension(file, ".lock"), ec);
 }
 
 }  // namespace h3d
