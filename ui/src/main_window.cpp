@@ -118,6 +118,7 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent)
   connect(loader_, &MeshLoader::failed, this, [this](const QString& path, const QString& message) {
     // The old mesh stays; the message says which file and why.
     stageLabel_->clear();
+    statusBar()->clearMessage();
     showMessage(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), message), true);
   });
   connect(loader_, &MeshLoader::busyChanged, this, [this](bool busy) {

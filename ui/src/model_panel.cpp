@@ -103,11 +103,9 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  // Long package names get the spare width (elided) rather than a scroll bar.
+  // Names in full; in a narrow dock the table scrolls sideways.
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::Stretch);
-  table_->setTextElideMode(Qt::ElideMiddle);
-  table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  table_->horizontalHeader()->setStretchLastSection(true);
 
   auto* buttons = new QHBoxLayout();
   buttons->addWidget(load_);
