@@ -321,6 +321,36 @@ class TestDocument : public QObject {
     QCOMPARE(doc.generatedParts().parts.size(), std::size_t(3));
   }
 
+  void brushCoversConnectedFacesWithinRadius_data() {
+    QTest::addColumn<float>("radius");
+    QTest::addColumn<int>("faces");
+    QTest::newRow("tiny: the touched face only") << 0.01f << 1;
+    QTest::newRow("one cell") << 0.5f << 2;
+    QTest::newRow("r 1.45: as many as centroids within") << 1.45f << -1;
+    QTest::newRow("r 2.5: as many as centroids within") << 2.5f << -1;
+  }
+  void brushCoversConnectedFacesWithinRadius() {
+    QFETCH(float, radius);
+    QFETCH(int, faces);
+    const PartDocument doc = fixtures::segmentedDocument();
+    // the middle of cell (4, 1); z = 0.125 halfway between the columns' heights
+    const Vec3 point{4.5f, 1.5f, 0.125f};
+    const auto hit = brushFaces(doc, cellFace(4, 1), point, radius);
+    if (faces < 0) {  // a disk on this grid is connected: every face within counts
+      faces = 0;
+      const Mesh& m = doc.mesh();
+      for (const auto& t : m.faces) {
+        const Vec3 c = (m.vertices[t[0]] + m.vertices[t[1]] + m.vertices[t[2]]) / 3.f;
+        faces += length(c - point) <= radius ? 1 : 0;
+      }
+      QVERIFY(faces > 2);
+    }
+    QCOMPARE(int(hit.size()), faces);
+    QVERIFY(std::is_sorted(hit.begin(), hit.end()));
+    QVERIFY(std::find(hit.begin(), hit.end(), cellFace(4, 1)) != hit.end());
+    QVERIFY(brushFaces(doc, 9999, {}, 1.f).empty());
+  }
+
   void historyCleanMarkAndBranches() {
     PartDocument doc = fixtures::segmentedDocument();
     const PartDocument start = doc;

@@ -191,6 +191,33 @@ const PartDocument::Adjacency& PartDocument::adjacency() const {
   return *adjacency_;
 }
 
+std::vector<std::uint32_t> brushFaces(const PartDocument& doc, std::uint32_t face,
+                                      const Vec3& point, float radius) {
+  const Mesh& mesh = doc.mesh();
+  if (face >= mesh.faces.size()) return {};
+  const auto& adj = doc.adjacency();
+  const float r2 = radius * radius;
+  auto inside = [&](std::uint32_t f) {
+    const Vec3 d = centroid(mesh, f) - point;
+    return dot(d, d) <= r2;
+  };
+  // Breadth-first from the touched face; it is always painted.
+  std::vector<std::uint32_t> out{face};
+  std::vector<bool> seen(mesh.faces.size(), false);
+  seen[face] = true;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::uint32_t f = out[i];
+    for (std::uint32_t k = adj.offsets[f]; k < adj.offsets[f + 1]; ++k) {
+      const std::uint32_t g = adj.neighbours[k];
+      if (seen[g]) continue;
+      seen[g] = true;
+      if (inside(g)) out.push_back(g);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // ---- PartEditCommand -------------------------------------------------------
 
 void PartEditCommand::redo(PartDocument& document) {

@@ -100,6 +100,13 @@ class PartDocument {
   mutable std::shared_ptr<const Adjacency> adjacency_;
 };
 
+// The faces a round brush of `radius` covers when it touches face `face` at
+// `point`: faces connected to `face` over shared edges whose centroid lies
+// within `radius` of `point` (so a brush does not jump across a thin gap to a
+// nearby surface). Feed them to PaintFacesCommand. Empty if `face` is out of range.
+std::vector<std::uint32_t> brushFaces(const PartDocument& document, std::uint32_t face,
+                                      const Vec3& point, float radius);
+
 // One undoable change. redo() is called first (on push); undo() after redo()
 // restores the state before it exactly; redo() after undo() restores the state
 // after it exactly. Commands work out what they change on their first redo().
