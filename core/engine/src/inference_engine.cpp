@@ -3,6 +3,7 @@
 #include <QMetaObject>
 #include <QTimer>
 
+#include "h3dpart/compute.h"
 #include "h3dpart/errors.h"
 
 namespace h3d {
@@ -35,6 +36,10 @@ InferenceEngine::InferenceEngine(std::shared_ptr<ModelManager> manager, QObject*
   thread_.start();
   // Idle unloading (budget/keep policies with a timeout) runs on the engine thread.
   QMetaObject::invokeMethod(worker_, [this] {
+    // Leave one core to the GUI thread: with every core busy in inference,
+    // software-rendered frames and event handling stall noticeably. Set here,
+    // on the engine thread, because OpenMP's thread count is per thread.
+    if (QThread::idealThreadCount() > 1) setComputeThreads(QThread::idealThreadCount() - 1);
     auto* timer = new QTimer(worker_);
     timer->setInterval(1000);
     QObject::connect(timer, &QTimer::timeout, worker_, [this] {
