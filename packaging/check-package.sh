@@ -276,7 +276,7 @@ if [ "$gui" = 1 ]; then
         >"$work/studio-frame.log" 2>&1
       rc=$?
       set -e
-      grep -q 'startup_to_first_frame_ms' "$work/studio-frame.log" \
+      grep -q 'main_to_first_frame_ms' "$work/studio-frame.log" \
         || { cat "$work/studio-frame.log"; fail "h3dpart-studio drew no frame (exit $rc)"; }
       grep 'startup_to_first_frame_ms' "$work/studio-frame.log"
       # The package is fine once a frame is drawn; a crash while quitting is
