@@ -1,4 +1,5 @@
 #include "marching.h"
+#include "union_find.h"
 
 #include <algorithm>
 #include <array>
@@ -127,27 +128,6 @@ Mesh marchTetrahedra(const ScalarGrid& g) {
   }
   return std::move(b.mesh);
 }
-
-namespace {
-
-struct UnionFind {
-  std::vector<std::uint32_t> parent;
-  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  std::uint32_t find(std::uint32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  }
-  void unite(std::uint32_t a, std::uint32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-};
-
-}  // namespace
 
 std::size_t removeSmallComponents(Mesh& mesh, double minFraction) {
   if (mesh.faces.empty()) return 0;

@@ -274,6 +274,9 @@ void dryRun(const PackageManifest& m, const ComponentSpec& spec, torch::jit::Mod
 // ---------------------------------------------------------------------------
 
 struct ModelManager::Impl {
+  // The registered model of that name; ModelError when there is none.
+  std::size_t indexOf(const std::string& name) const;
+
   ManagerConfig cfg;
   std::shared_ptr<DeviceBackend> backend;
   std::shared_ptr<DeviceBackend> cpu;  // for CPU fallback
@@ -1135,19 +1138,16 @@ ModelHandle ModelManager::acquire(ModelRole role) {
   return ModelHandle(this, index);
 }
 
-ModelHandle ModelManager::acquire(const std::string& name) {
-  std::size_t index = 0;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    bool found = false;
-    for (std::size_t i = 0; i < impl_->models.size() && !found; ++i) {
-      if (impl_->models[i]->name == name) {
-        index = i;
-        found = true;
-      }
-    }
-    if (!found) throw ModelError("no model package named \"" + name + "\"");
+std::size_t ModelManager::Impl::indexOf(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    if (models[i]->name == name) return i;
   }
+  throw ModelError("no model package named \"" + name + "\"");
+}
+
+ModelHandle ModelManager::acquire(const std::string& name) {
+  const std::size_t index = impl_->indexOf(name);
   impl_->ensure(index, true);
   return ModelHandle(this, index);
 }
@@ -1155,18 +1155,7 @@ ModelHandle ModelManager::acquire(const std::string& name) {
 void ModelManager::load(const std::string& name) {
   // Resident without a handle: no operation ends, so Sequential keeps it
   // until another model is needed or it is unloaded.
-  std::size_t index = 0;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    bool found = false;
-    for (std::size_t i = 0; i < impl_->models.size() && !found; ++i) {
-      if (impl_->models[i]->name == name) {
-        index = i;
-        found = true;
-      }
-    }
-    if (!found) throw ModelError("no model package named \"" + name + "\"");
-  }
+  const std::size_t index = impl_->indexOf(name);
   impl_->ensure(index, false);
 }
 

@@ -16,6 +16,7 @@
 #include "h3dpart/pipeline.h"
 #include "h3dpart/sampling.h"
 #include "pipeline_detail.h"
+#include "union_find.h"
 
 namespace h3d {
 namespace detail {
@@ -147,23 +148,6 @@ torch::Tensor toTensor(const std::vector<Vec3>& v) {
                           torch::kFloat32)
       .clone();
 }
-
-struct UnionFind {
-  std::vector<std::uint32_t> parent;
-  explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-  std::uint32_t find(std::uint32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  }
-  void unite(std::uint32_t a, std::uint32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-};
 
 struct MaskResult {
   SurfaceSamples samples;
