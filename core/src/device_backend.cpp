@@ -85,16 +85,20 @@ std::uint64_t CpuBackend::freeForPlanning() const {
 // ---- Simulated ----
 SimulatedBackend::SimulatedBackend(std::uint64_t capacityBytes) : capacity_(capacityBytes) {}
 
-void SimulatedBackend::reserveWeights(std::uint64_t bytes) {
+void SimulatedBackend::reserve(std::uint64_t bytes, int& injectedFailures, std::uint64_t& counter) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (failReservations_ > 0) {
-    --failReservations_;
+  if (injectedFailures > 0) {
+    --injectedFailures;
     throw OutOfMemoryError(oomText("sim", bytes, weights_ + working_, capacity_) + " (injected)");
   }
   if (weights_ + working_ + bytes > capacity_)
     throw OutOfMemoryError(oomText("sim", bytes, weights_ + working_, capacity_));
-  weights_ += bytes;
+  counter += bytes;
   peak_ = std::max(peak_, weights_ + working_);
+}
+
+void SimulatedBackend::reserveWeights(std::uint64_t bytes) {
+  reserve(bytes, failReservations_, weights_);
 }
 
 void SimulatedBackend::releaseWeights(std::uint64_t bytes) {
@@ -103,15 +107,7 @@ void SimulatedBackend::releaseWeights(std::uint64_t bytes) {
 }
 
 void SimulatedBackend::beginRun(std::uint64_t bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (failRuns_ > 0) {
-    --failRuns_;
-    throw OutOfMemoryError(oomText("sim", bytes, weights_ + working_, capacity_) + " (injected)");
-  }
-  if (weights_ + working_ + bytes > capacity_)
-    throw OutOfMemoryError(oomText("sim", bytes, weights_ + working_, capacity_));
-  working_ += bytes;
-  peak_ = std::max(peak_, weights_ + working_);
+  reserve(bytes, failRuns_, working_);
 }
 
 void SimulatedBackend::endRun(std::uint64_t bytes) {

@@ -92,6 +92,9 @@ class SimulatedBackend : public DeviceBackend {
   int emptyCacheCalls() const;
 
  private:
+  // Adds bytes to counter (weights or working memory) unless an injected
+  // failure is pending or the capacity would be exceeded.
+  void reserve(std::uint64_t bytes, int& injectedFailures, std::uint64_t& counter);
   mutable std::mutex mutex_;
   std::uint64_t capacity_;
   std::uint64_t weights_ = 0;
