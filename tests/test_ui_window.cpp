@@ -68,7 +68,10 @@ class TestUiWindow : public QObject {
     const auto problems = manager_->addPackages(uitest::modelsDir().toStdString());
     QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
     engine_ = std::make_unique<InferenceEngine>(manager_);
-    window_ = std::make_unique<MainWindow>(*engine_);
+    window_ =
+        std::make_unique<MainWindow>(*engine_, nullptr, tmp_.filePath("recovery").toStdString());
+    // Opening another file after a segment would ask about the unsaved parts.
+    window_->askUnsaved = [] { return QMessageBox::Discard; };
     window_->resize(1280, 800);
     window_->show();
     QVERIFY(QTest::qWaitForWindowExposed(window_.get()));

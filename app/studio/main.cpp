@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   if (!parser.positionalArguments().isEmpty())
     window.openFile(parser.positionalArguments().first());
 
+  if (!parser.isSet(firstFrame)) {
+    // Once the window is up: work a crashed session autosaved is offered back.
+    QTimer::singleShot(0, &window, [&window] { window.offerRecovery(); });
+  }
   if (parser.isSet(firstFrame)) {
     QObject::connect(&window.viewer(), &h3d::ui::MeshViewer::frameRendered, &app, [&] {
       // Queued: the frame is on screen once the event loop runs again.

@@ -204,6 +204,13 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     for (auto v : normalized.faces[f])
       boxes[static_cast<std::size_t>(l)].add(normalized.vertices[v]);
   }
+  // A part's own box (the user may have edited it) bounds what is generated for
+  // it; parts without one use the box of their faces.
+  for (int k = 0; k < partCount; ++k) {
+    const Box3& given = segmentation.parts[static_cast<std::size_t>(k)].box;
+    if (!given.empty() && !boxes[static_cast<std::size_t>(k)].empty())
+      boxes[static_cast<std::size_t>(k)] = norm.apply(given);
+  }
   auto labels = torch::empty({static_cast<long>(samples.size())}, torch::kInt64);
   auto* lp = labels.data_ptr<std::int64_t>();
   for (std::size_t s = 0; s < samples.size(); ++s)

@@ -30,6 +30,7 @@ void registerMetaTypes() {
   qRegisterMetaType<h3d::SegmentationPtr>("h3d::SegmentationPtr");
   qRegisterMetaType<h3d::GeneratedPartsPtr>("h3d::GeneratedPartsPtr");
   qRegisterMetaType<h3d::MeshPtr>("h3d::MeshPtr");
+  qRegisterMetaType<h3d::FaceMaskPtr>("h3d::FaceMaskPtr");
 }
 
 const char* versionString() {

@@ -1,35 +1,71 @@
 #include "file_actions.h"
 
-#include <QApplication>
+#include <QCheckBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QSettings>
-#include <QStyle>
 #include <exception>
+#include <memory>
 
 #include "h3dpart/mesh_io.h"
+#include "h3dpart/project_file.h"
 #include "h3dpart/ui/mesh_loader.h"
 #include "h3dpart/ui/studio_document.h"
 #include "icons.h"
 
 namespace h3d::ui {
 
+namespace {
+
+QString withProjectExtension(QString path) {
+  if (!path.endsWith(QLatin1String(kProjectExtension), Qt::CaseInsensitive))
+    path += QLatin1String(kProjectExtension);
+  return path;
+}
+
+// Generated meshes where there are some, the input cut by labels for the rest.
+std::vector<PartMesh> exportableParts(const Mesh& mesh, const Segmentation& segmentation,
+                                      const GeneratedParts* generated) {
+  std::vector<PartMesh> cut = cutByLabels(mesh, segmentation);
+  if (!generated) return cut;
+  std::vector<PartMesh> parts;
+  for (PartMesh& piece : cut) {
+    const PartMesh* made = nullptr;
+    for (const PartMesh& g : generated->parts)
+      if (g.label == piece.label) made = &g;
+    parts.push_back(made ? *made : std::move(piece));
+  }
+  return parts;
+}
+
+}  // namespace
+
 FileActions::FileActions(StudioDocument& document, QWidget* window)
     : QObject(window), document_(document), window_(window) {
   open_ = new QAction(icons::make(icons::Kind::Open), tr("&Open…"), this);
   open_->setShortcut(QKeySequence::Open);
-  open_->setStatusTip(tr("Open a mesh file"));
+  open_->setStatusTip(tr("Open a mesh or an h3dpart project"));
+  save_ = new QAction(tr("&Save Project"), this);
+  save_->setShortcut(QKeySequence::Save);
+  save_->setStatusTip(tr("Save the parts and edits as a project (.h3dp)"));
+  saveAs_ = new QAction(tr("Save Project &As…"), this);
+  saveAs_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
   export_ = new QAction(icons::make(icons::Kind::Export), tr("&Export Parts…"), this);
-  export_->setShortcuts({QKeySequence::Save, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)});
+  export_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
   export_->setStatusTip(tr("Save the parts as GLB, OBJ or PLY"));
   quit_ = new QAction(tr("&Quit"), this);
   quit_->setShortcut(QKeySequence::Quit);
   quit_->setMenuRole(QAction::QuitRole);
+  askSavePath = [this](bool* embed) { return dialogSavePath(embed); };
 
   connect(open_, &QAction::triggered, this, &FileActions::chooseAndOpen);
+  connect(save_, &QAction::triggered, this, &FileActions::saveCurrent);
+  connect(saveAs_, &QAction::triggered, this, &FileActions::chooseAndSave);
   connect(export_, &QAction::triggered, this, &FileActions::chooseAndExport);
   connect(quit_, &QAction::triggered, window_, &QWidget::close);
   connect(&document_, &StudioDocument::changed, this, &FileActions::update);
+  connect(&document_, &StudioDocument::modifiedChanged, this, &FileActions::update);
   update();
 }
 
@@ -50,11 +86,16 @@ void FileActions::setLastFolder(const QString& folder) {
 
 void FileActions::update() {
   export_->setEnabled(document_.hasSegmentation() && !writer_);
+  save_->setEnabled(document_.hasMesh() && !writer_);
+  saveAs_->setEnabled(document_.hasMesh() && !writer_);
 }
 
 void FileActions::chooseAndOpen() {
-  const QString path = QFileDialog::getOpenFileName(window_, tr("Open mesh"), lastFolder(),
-                                                    MeshLoader::dialogFilter());
+  const QString filter = tr("Meshes and projects (*%1 %2);;").arg(kProjectExtension) +
+                         tr("h3dpart projects (*%1);;").arg(kProjectExtension) +
+                         MeshLoader::dialogFilter();
+  const QString path =
+      QFileDialog::getOpenFileName(window_, tr("Open mesh or project"), lastFolder(), filter);
   if (path.isEmpty()) return;
   setLastFolder(QFileInfo(path).absolutePath());
   Q_EMIT openRequested(path);
@@ -71,32 +112,104 @@ void FileActions::chooseAndExport() {
   exportTo(path);
 }
 
+void FileActions::saveCurrent() {
+  if (document_.projectPath().isEmpty()) {
+    chooseAndSave();
+    return;
+  }
+  saveProjectTo(document_.projectPath(), embedMesh_);
+}
+
+void FileActions::chooseAndSave() {
+  bool embed = embedMesh_;
+  const QString path = askSavePath ? askSavePath(&embed) : QString();
+  if (path.isEmpty()) return;
+  setLastFolder(QFileInfo(path).absolutePath());
+  saveProjectTo(withProjectExtension(path), embed);
+}
+
+QString FileActions::dialogSavePath(bool* embed) {
+  const QString base =
+      document_.projectPath().isEmpty()
+          ? QDir(lastFolder())
+                .filePath(QFileInfo(document_.path()).completeBaseName() + kProjectExtension)
+          : document_.projectPath();
+  QFileDialog dialog(window_, tr("Save project"), base,
+                     tr("h3dpart projects (*%1)").arg(kProjectExtension));
+  dialog.setAcceptMode(QFileDialog::AcceptSave);
+  dialog.setDefaultSuffix(QString(kProjectExtension).mid(1));
+  dialog.setOption(QFileDialog::DontUseNativeDialog);  // so the embed choice can sit inside it
+  auto* embedBox = new QCheckBox(tr("Embed the mesh in the project (else refer to %1)")
+                                     .arg(QFileInfo(document_.path()).fileName()),
+                                 &dialog);
+  embedBox->setChecked(*embed);
+  embedBox->setEnabled(!document_.path().isEmpty() && QFileInfo::exists(document_.path()));
+  if (!embedBox->isEnabled()) embedBox->setChecked(true);
+  if (auto* grid = qobject_cast<QGridLayout*>(dialog.layout()))
+    grid->addWidget(embedBox, grid->rowCount(), 0, 1, -1);
+  if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return {};
+  *embed = embedBox->isChecked();
+  return dialog.selectedFiles().first();
+}
+
+bool FileActions::saveProjectTo(const QString& path, bool embedMesh) {
+  if (writer_ || !document_.hasMesh()) return false;
+  // The writer works on a copy: the user may go on editing meanwhile. What is
+  // marked clean is the state that was copied.
+  auto copy = std::make_shared<const PartDocument>(document_.model());
+  const quint64 revision = document_.revision();
+  embedMesh_ = embedMesh;
+  write(
+      [copy, path, embedMesh] {
+        ProjectSaveOptions options;
+        options.embedMesh = embedMesh;
+        saveProject(path.toStdString(), *copy, options);
+      },
+      [this, path, revision](const QString& error) {
+        if (!error.isEmpty()) {
+          Q_EMIT saveFailed(tr("Could not save the project: %1").arg(error));
+          return;
+        }
+        document_.markSaved(path, document_.revision() == revision);
+        Q_EMIT saved(path);
+      });
+  return true;
+}
+
 void FileActions::exportTo(const QString& path) {
   if (writer_ || !document_.hasSegmentation()) return;
-  // Generated parts when there are some, else the input cut by the labels.
   auto generated = document_.generated();
   auto mesh = document_.mesh();
   auto segmentation = document_.segmentation();
-  writer_ = QThread::create([this, path, generated, mesh, segmentation] {
+  write(
+      [path, generated, mesh, segmentation] {
+        exportParts(path.toStdString(), exportableParts(*mesh, *segmentation, generated.get()));
+      },
+      [this, path](const QString& error) {
+        if (error.isEmpty())
+          Q_EMIT exported(path);
+        else
+          Q_EMIT exportFailed(tr("Export failed: %1").arg(error));
+      });
+}
+
+void FileActions::write(std::function<void()> work,
+                        std::function<void(const QString& error)> done) {
+  writer_ = QThread::create([this, work = std::move(work), done = std::move(done)] {
     QString error;
     try {
-      const std::vector<PartMesh> parts =
-          generated ? generated->parts : cutByLabels(*mesh, *segmentation);
-      exportParts(path.toStdString(), parts);
+      work();
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
     }
     QMetaObject::invokeMethod(
         this,
-        [this, path, error] {
+        [this, error, done] {
           writer_->wait();
           delete writer_;
           writer_ = nullptr;
           update();
-          if (error.isEmpty())
-            Q_EMIT exported(path);
-          else
-            Q_EMIT exportFailed(tr("Export failed: %1").arg(error));
+          done(error);
         },
         Qt::QueuedConnection);
   });

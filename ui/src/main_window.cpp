@@ -3,13 +3,16 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -18,9 +21,14 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "autosave.h"
+#include "edit_tools.h"
 #include "file_actions.h"
+#include "h3dpart/project_file.h"
+#include "h3dpart/recovery.h"
 #include "h3dpart/ui/app_setup.h"
 #include "h3dpart/ui/job_controller.h"
 #include "h3dpart/ui/mesh_loader.h"
@@ -29,6 +37,7 @@
 #include "h3dpart/ui/parts_panel.h"
 #include "h3dpart/ui/studio_document.h"
 #include "icons.h"
+#include "part_actions.h"
 #include "recent_files.h"
 
 namespace h3d::ui {
@@ -54,19 +63,41 @@ QAction* toggle(QObject* parent, const QString& text, bool on, const QKeySequenc
 
 }  // namespace
 
-MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent)
+MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
+                       std::filesystem::path recoveryFolder)
     : QMainWindow(parent),
       engine_(engine),
       document_(new StudioDocument(this)),
       loader_(new MeshLoader(this)),
       jobs_(new JobController(engine, *document_, this)),
       viewer_(new MeshViewer(this)),
-      parts_(new PartsPanel(*viewer_, this)),
+      parts_(new PartsPanel(*document_, *viewer_, this)),
       models_(new ModelPanel(engine, this)),
       recent_(new RecentFiles(this)),
       fileActions_(new FileActions(*document_, this)) {
   registerMetaTypes();
-  setWindowTitle(tr("h3dpart studio"));
+  partActions_ = new PartActions(*document_, *parts_, *jobs_, this);
+  editTools_ = new EditTools(*document_, *viewer_, *parts_, *jobs_, this);
+  autosave_ = new Autosave(
+      *document_,
+      recoveryFolder.empty() ? RecoveryStore::defaultFolder() : std::move(recoveryFolder), this);
+  askUnsaved = [this] {
+    return QMessageBox::question(this, tr("Unsaved changes"),
+                                 tr("%1 has unsaved changes. Save them?")
+                                     .arg(document_->projectPath().isEmpty()
+                                              ? tr("This project")
+                                              : QFileInfo(document_->projectPath()).fileName()),
+                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                 QMessageBox::Save);
+  };
+  askRestore = [this](const QString& what) {
+    return QMessageBox::question(
+        this, tr("Restore unsaved work?"),
+        tr("h3dpart studio did not close normally last time. Restore the work it autosaved "
+           "(%1)?")
+            .arg(what),
+        QMessageBox::Yes | QMessageBox::No | QMessageBox::Cancel, QMessageBox::Yes);
+  };
   setWindowIcon(icons::make(icons::Kind::App));
   setAcceptDrops(true);
   setObjectName("MainWindow");
@@ -109,6 +140,26 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent)
   buildDocks();
 
   connect(fileActions_, &FileActions::openRequested, this, &MainWindow::openFile);
+  connect(fileActions_, &FileActions::saved, this, [this](const QString& path) {
+    recent_->add(path);
+    statusBar()->showMessage(tr("Saved %1").arg(path), 8000);
+  });
+  connect(fileActions_, &FileActions::saveFailed, this,
+          [this](const QString& message) { showMessage(message, true); });
+  connect(partActions_, &PartActions::refused, this,
+          [this](const QString& why) { showMessage(tr("Edit refused: %1").arg(why), true); });
+  connect(parts_, &PartsPanel::editRefused, this,
+          [this](const QString& why) { showMessage(tr("Edit refused: %1").arg(why), true); });
+  connect(editTools_, &EditTools::message, this, [this](const QString& text, bool error) {
+    if (error)
+      showMessage(text, true);
+    else
+      statusBar()->showMessage(text, 8000);
+  });
+  connect(autosave_, &Autosave::failed, this,
+          [this](const QString& message) { showMessage(message, true); });
+  connect(jobs_, &JobController::aboutToStart, autosave_, [this] { autosave_->saveNow(); });
+  connect(loader_, &MeshLoader::projectLoaded, this, &MainWindow::onProjectLoaded);
   connect(fileActions_, &FileActions::exported, this,
           [this](const QString& path) { showMessage(tr("Exported %1").arg(path), false); });
   connect(fileActions_, &FileActions::exportFailed, this,
@@ -133,7 +184,16 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent)
           [this](const QString& message) { showMessage(message, true); });
   connect(jobs_, &JobController::cancelled, this,
           [this] { statusBar()->showMessage(tr("Cancelled; the previous result is kept"), 8000); });
-  connect(document_, &StudioDocument::changed, this, &MainWindow::refreshViewer);
+  connect(document_, &StudioDocument::inputChanged, this, &MainWindow::refreshViewer);
+  connect(document_, &StudioDocument::segmentationChanged, this, &MainWindow::refreshViewer);
+  connect(document_, &StudioDocument::generatedChanged, this, [this] {
+    viewer_->setGenerated(document_->generated());
+    refreshStyles();
+  });
+  connect(document_, &StudioDocument::stylesChanged, this, &MainWindow::refreshStyles);
+  connect(document_, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
+  connect(document_, &StudioDocument::projectPathChanged, this, &MainWindow::updateTitle);
+  connect(document_, &StudioDocument::inputChanged, this, &MainWindow::updateTitle);
   connect(viewer_, &MeshViewer::hoveredPartChanged, this, [this](int, const QString& name) {
     if (!name.isEmpty()) statusBar()->showMessage(name, 3000);
   });
@@ -159,6 +219,12 @@ void MainWindow::buildActions() {
   connect(generate_, &QAction::triggered, jobs_, &JobController::generate);
   connect(cancel_, &QAction::triggered, jobs_, &JobController::cancel);
 
+  undo_ = document_->undoStack().createUndoAction(this, tr("&Undo"));
+  undo_->setShortcuts({QKeySequence::Undo});
+  redo_ = document_->undoStack().createRedoAction(this, tr("&Redo"));
+  redo_->setShortcuts(
+      {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+
   auto* tools = addToolBar(tr("Main"));
   tools->setObjectName("mainToolBar");
   tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -168,15 +234,45 @@ void MainWindow::buildActions() {
   tools->addAction(segment_);
   tools->addAction(generate_);
   tools->addAction(cancel_);
+
+  auto* editing = addToolBar(tr("Tools"));
+  editing->setObjectName("toolsToolBar");
+  editing->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  editing->addAction(undo_);
+  editing->addAction(redo_);
+  editing->addSeparator();
+  editing->addActions(editTools_->actions());
+  addToolBar(editTools_->optionsBar());
+
+  QToolBar* partTools = parts_->toolBar();
+  partTools->addAction(partActions_->merge());
+  partTools->addAction(partActions_->remove());
+  partTools->addAction(partActions_->isolate());
+  partTools->addAction(partActions_->showAll());
+  partTools->addAction(partActions_->generateSelected());
+  parts_->list()->addActions(partActions_->all());
 }
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(fileActions_->open());
   file->addMenu(recent_->menu());
+  file->addSeparator();
+  file->addAction(fileActions_->save());
+  file->addAction(fileActions_->saveAs());
   file->addAction(fileActions_->exportResult());
   file->addSeparator();
   file->addAction(fileActions_->quit());
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addAction(undo_);
+  edit->addAction(redo_);
+  edit->addSeparator();
+  QMenu* toolMenu = edit->addMenu(tr("&Tool"));
+  toolMenu->addActions(editTools_->actions());
+
+  QMenu* partsMenu = menuBar()->addMenu(tr("&Parts"));
+  partsMenu->addActions(partActions_->all());
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   auto* reset = view->addAction(tr("&Reset View"), viewer_, &MeshViewer::resetView);
@@ -253,7 +349,7 @@ void MainWindow::updateActions() {
 }
 
 void MainWindow::openFile(const QString& path) {
-  if (path.isEmpty()) return;
+  if (path.isEmpty() || !settleUnsaved()) return;
   statusBar()->showMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
   loader_->load(path);
 }
@@ -278,8 +374,103 @@ void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summ
   messageBar_->hide();
   document_->setInput(path, std::move(mesh));
   recent_->add(path);
-  setWindowTitle(tr("%1 — h3dpart studio").arg(QFileInfo(path).fileName()));
+  updateTitle();
   statusBar()->showMessage(summary);
+}
+
+void MainWindow::onProjectLoaded(const QString& path, std::shared_ptr<PartDocument> document,
+                                 const QString& summary) {
+  messageBar_->hide();
+  document_->setDocument(std::move(*document), path);
+  recent_->add(path);
+  updateTitle();
+  statusBar()->showMessage(summary);
+}
+
+void MainWindow::updateTitle() {
+  QString name;
+  if (!document_->projectPath().isEmpty())
+    name = QFileInfo(document_->projectPath()).fileName();
+  else if (!document_->path().isEmpty())
+    name = QFileInfo(document_->path()).fileName();
+  // "[*]" is where Qt shows the unsaved-changes mark.
+  setWindowTitle(name.isEmpty() ? tr("h3dpart studio") : tr("%1[*] — h3dpart studio").arg(name));
+  setWindowModified(document_->isModified());
+}
+
+bool MainWindow::settleUnsaved() {
+  if (!document_->isModified()) return true;
+  switch (askUnsaved ? askUnsaved() : QMessageBox::Cancel) {
+    case QMessageBox::Discard:
+      return true;
+    case QMessageBox::Save: {
+      QString path = document_->projectPath();
+      bool embed = fileActions_->embedsMesh();
+      if (path.isEmpty()) {
+        path = fileActions_->askSavePath ? fileActions_->askSavePath(&embed) : QString();
+        if (path.isEmpty()) return false;
+      }
+      const QString error = saveProjectAndWait(path, embed);
+      if (!error.isEmpty()) showMessage(error, true);
+      return error.isEmpty();
+    }
+    default:
+      return false;
+  }
+}
+
+QString MainWindow::saveProjectAndWait(const QString& path, bool embedMesh) {
+  QString target = path;
+  if (!target.endsWith(QLatin1String(kProjectExtension), Qt::CaseInsensitive))
+    target += QLatin1String(kProjectExtension);
+  QEventLoop loop;
+  QString error;
+  auto ok = connect(fileActions_, &FileActions::saved, &loop, &QEventLoop::quit);
+  auto bad = connect(fileActions_, &FileActions::saveFailed, &loop, [&](const QString& message) {
+    error = message;
+    loop.quit();
+  });
+  if (fileActions_->saveProjectTo(target, embedMesh))
+    loop.exec();
+  else
+    error = tr("Could not save the project: another save or export is still running");
+  disconnect(ok);
+  disconnect(bad);
+  return error;
+}
+
+bool MainWindow::offerRecovery() {
+  std::vector<RecoverySnapshot> leftovers;
+  try {
+    leftovers = autosave_->store().findLeftovers();
+  } catch (const std::exception& e) {
+    showMessage(tr("Could not look for autosaved work: %1").arg(e.what()), true);
+    return false;
+  }
+  if (leftovers.empty()) return false;
+  const RecoverySnapshot& newest = leftovers.front();
+  const QString what = tr("autosaved %1")
+                           .arg(QFileInfo(QString::fromStdString(newest.file.string()))
+                                    .lastModified()
+                                    .toString(QLocale().dateTimeFormat(QLocale::ShortFormat)));
+  const auto answer = askRestore ? askRestore(what) : QMessageBox::Cancel;
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::No) {
+    for (const auto& s : leftovers) RecoveryStore::discard(s.file);
+    return false;
+  }
+  try {
+    ProjectInfo info;
+    PartDocument restored = RecoveryStore::restore(newest.file, &info);
+    document_->setDocument(std::move(restored), QString::fromStdString(info.recoveryOf), true);
+    RecoveryStore::discard(newest.file);
+  } catch (const std::exception& e) {
+    showMessage(tr("Could not restore the autosaved work: %1").arg(e.what()), true);
+    return false;
+  }
+  updateTitle();
+  statusBar()->showMessage(tr("Restored the autosaved work; save it to keep it"), 10000);
+  return true;
 }
 
 void MainWindow::exportResult(const QString& path) {
@@ -302,11 +493,23 @@ QString MainWindow::stageText() const {
 }
 
 void MainWindow::refreshViewer() {
-  // Rebuilds only the layer that changed, so the camera stays where it is.
-  const auto& seg = document_->segmentation();
-  viewer_->setInput(document_->mesh(), seg);
+  // The same mesh keeps the camera; the viewer rebuilds only parts that changed.
+  viewer_->setInput(document_->mesh(), document_->segmentation());
+  const bool had = viewer_->hasGenerated();
   viewer_->setGenerated(document_->generated());
-  if (document_->hasGenerated()) viewer_->setShowGenerated(true);
+  if (!had && document_->hasGenerated()) viewer_->setShowGenerated(true);
+  refreshStyles();
+}
+
+void MainWindow::refreshStyles() {
+  QVector<PartStyle> styles;
+  const auto& parts = document_->model().parts();
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const DocumentPart& p = parts[k];
+    styles.push_back({int(k), QString::fromStdString(p.name),
+                      QColor(p.color[0], p.color[1], p.color[2]), p.visible});
+  }
+  viewer_->setPartStyles(styles);
 }
 
 void MainWindow::showMessage(const QString& text, bool error) {
@@ -349,7 +552,12 @@ void MainWindow::dropEvent(QDropEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!settleUnsaved()) {
+    event->ignore();
+    return;
+  }
   jobs_->cancel();
+  autosave_->markCleanExit();
   saveSettings();
   QMainWindow::closeEvent(event);
 }

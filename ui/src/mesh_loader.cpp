@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "h3dpart/mesh_io.h"
+#include "h3dpart/project_file.h"
 
 namespace h3d::ui {
 
@@ -24,7 +25,11 @@ QString MeshLoader::dialogFilter() {
 }
 
 bool MeshLoader::canLoad(const QString& path) {
-  return canImport(std::filesystem::path(path.toStdString()));
+  return isProject(path) || canImport(std::filesystem::path(path.toStdString()));
+}
+
+bool MeshLoader::isProject(const QString& path) {
+  return path.endsWith(QLatin1String(kProjectExtension), Qt::CaseInsensitive);
 }
 
 void MeshLoader::load(const QString& path) {
@@ -36,28 +41,9 @@ void MeshLoader::load(const QString& path) {
   // The destructor waits for this thread, so `this` outlives it; a queued
   // call to a deleted context object is dropped by Qt.
   QThread* thread = QThread::create([this, request, path] {
-    MeshPtr mesh;
-    QString summary, error;
-    try {
-      ImportReport report;
-      auto imported = std::make_shared<Mesh>(importMesh(path.toStdString(), &report));
-      if (imported->empty()) throw InputError(path.toStdString(), "no triangles in the file");
-      summary = tr("%1: %L2 triangles, %L3 vertices (%4)")
-                    .arg(QFileInfo(path).fileName())
-                    .arg(imported->faces.size())
-                    .arg(imported->vertices.size())
-                    .arg(QString::fromStdString(report.format));
-      mesh = std::move(imported);
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    } catch (...) {
-      error = path + tr(": unknown error while reading");
-    }
+    const Result result = read(path);
     QMetaObject::invokeMethod(
-        this,
-        [this, request, path, mesh, summary, error] {
-          deliver(request, path, mesh, summary, error);
-        },
+        this, [this, request, path, result] { deliver(request, path, result); },
         Qt::QueuedConnection);
   });
   // Finished threads are reaped on the next load or at destruction.
@@ -70,15 +56,45 @@ void MeshLoader::load(const QString& path) {
   thread->start(QThread::LowPriority);
 }
 
-void MeshLoader::deliver(quint64 request, const QString& path, MeshPtr mesh, const QString& summary,
-                         const QString& error) {
+MeshLoader::Result MeshLoader::read(const QString& path) {
+  Result result;
+  try {
+    if (isProject(path)) {
+      ProjectInfo info;
+      auto document = std::make_shared<PartDocument>(openProject(path.toStdString(), &info));
+      result.summary = tr("%1: project, %L2 triangles, %n part(s)", nullptr, document->partCount())
+                           .arg(QFileInfo(path).fileName())
+                           .arg(document->mesh().faces.size());
+      result.project = std::move(document);
+      return result;
+    }
+    ImportReport report;
+    auto imported = std::make_shared<Mesh>(importMesh(path.toStdString(), &report));
+    if (imported->empty()) throw InputError(path.toStdString(), "no triangles in the file");
+    result.summary = tr("%1: %L2 triangles, %L3 vertices (%4)")
+                         .arg(QFileInfo(path).fileName())
+                         .arg(imported->faces.size())
+                         .arg(imported->vertices.size())
+                         .arg(QString::fromStdString(report.format));
+    result.mesh = std::move(imported);
+  } catch (const std::exception& e) {
+    result.error = QString::fromStdString(e.what());
+  } catch (...) {
+    result.error = path + tr(": unknown error while reading");
+  }
+  return result;
+}
+
+void MeshLoader::deliver(quint64 request, const QString& path, const Result& result) {
   if (request != lastRequest_) return;  // superseded by a newer request
   pendingRequest_ = 0;
   Q_EMIT busyChanged(false);
-  if (mesh)
-    Q_EMIT loaded(path, std::move(mesh), summary);
+  if (result.project)
+    Q_EMIT projectLoaded(path, result.project, result.summary);
+  else if (result.mesh)
+    Q_EMIT loaded(path, result.mesh, result.summary);
   else
-    Q_EMIT failed(path, error);
+    Q_EMIT failed(path, result.error);
 }
 
 }  // namespace h3d::ui

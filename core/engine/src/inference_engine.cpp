@@ -18,6 +18,7 @@ class EngineWorker : public QObject {
 int registerTypes() {
   qRegisterMetaType<SegmentationPtr>("h3d::SegmentationPtr");
   qRegisterMetaType<GeneratedPartsPtr>("h3d::GeneratedPartsPtr");
+  qRegisterMetaType<FaceMaskPtr>("h3d::FaceMaskPtr");
   return 0;
 }
 }  // namespace
@@ -121,6 +122,14 @@ quint64 InferenceEngine::generate(MeshPtr mesh, SegmentationPtr segmentation,
     auto result = std::make_shared<const GeneratedParts>(
         h3d::generate(*mesh, *segmentation, *manager_, options, progress));
     Q_EMIT generated(job, result);
+  });
+}
+
+quint64 InferenceEngine::prompt(MeshPtr mesh, Vec3 point, SegmentOptions options) {
+  return enqueue([this, mesh = std::move(mesh), point, options](quint64 job, Progress& progress) {
+    auto mask = std::make_shared<const std::vector<bool>>(
+        h3d::segmentPrompt(*mesh, point, *manager_, options, progress));
+    Q_EMIT prompted(job, mask);
   });
 }
 

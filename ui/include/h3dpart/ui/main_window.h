@@ -1,12 +1,18 @@
 #pragma once
-// The studio's main window: the viewer in the centre, the parts legend and
-// the model panel as docks, file actions, the Segment / Generate toolbar, a
-// progress bar with stage names and a message bar for errors.
+// The studio's main window: the viewer in the centre, the parts list and the
+// model panel as docks, file and project actions, the Edit menu (undo/redo),
+// part edits and editing tools, the Segment / Generate toolbar, a progress bar
+// with stage names and a message bar for errors. It owns the autosave and
+// asks before unsaved changes would be lost.
 #include <QElapsedTimer>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QString>
 #include <QStringList>
+#include <filesystem>
+#include <functional>
 
+#include "h3dpart/document.h"
 #include "h3dpart/engine/inference_engine.h"
 
 class QAction;
@@ -26,11 +32,16 @@ class PartsPanel;
 class ModelPanel;
 class RecentFiles;
 class FileActions;
+class PartActions;
+class EditTools;
+class Autosave;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(InferenceEngine& engine, QWidget* parent = nullptr);
+  // `recoveryFolder`: where autosave snapshots go (empty: the default folder).
+  explicit MainWindow(InferenceEngine& engine, QWidget* parent = nullptr,
+                      std::filesystem::path recoveryFolder = {});
   ~MainWindow() override;
 
   // Opens a mesh (asynchronously); the old one stays until the new one loads.
@@ -47,6 +58,25 @@ class MainWindow : public QMainWindow {
   QAction* segmentAction() const { return segment_; }
   QAction* generateAction() const { return generate_; }
   QAction* cancelAction() const { return cancel_; }
+  QAction* undoAction() const { return undo_; }
+  QAction* redoAction() const { return redo_; }
+  FileActions& fileActions() const { return *fileActions_; }
+  PartActions& partActions() const { return *partActions_; }
+  EditTools& editTools() const { return *editTools_; }
+  Autosave& autosave() const { return *autosave_; }
+
+  // Saves the project to `path` and waits until it is written; "" or the error.
+  QString saveProjectAndWait(const QString& path, bool embedMesh);
+
+  // What to do with unsaved changes before they would be lost (closing,
+  // opening another file): Save, Discard or Cancel. Tests replace the question.
+  std::function<QMessageBox::StandardButton()> askUnsaved;
+  // Restore the work a crashed session left? Yes = restore, No = discard,
+  // Cancel = ask again next time. Tests replace the question.
+  std::function<QMessageBox::StandardButton(const QString& what)> askRestore;
+  // Offers to restore what a crashed session left in the recovery folder;
+  // true when a snapshot was restored.
+  bool offerRecovery();
   QString messageText() const;  // the message bar's text ("" when hidden)
   QString stageText() const;
 
@@ -68,6 +98,12 @@ class MainWindow : public QMainWindow {
   void buildDocks();
   void updateActions();
   void onLoaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  void onProjectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
+                       const QString& summary);
+  // Before the document is replaced or the window closes: true to go on.
+  bool settleUnsaved();
+  void updateTitle();
+  void refreshStyles();
   void onProgress(const QString& stage, double fraction);
   void refreshViewer();
   void saveSettings() const;
@@ -82,6 +118,11 @@ class MainWindow : public QMainWindow {
   ModelPanel* models_;
   RecentFiles* recent_;
   FileActions* fileActions_;
+  PartActions* partActions_ = nullptr;
+  EditTools* editTools_ = nullptr;
+  Autosave* autosave_ = nullptr;
+  QAction* undo_ = nullptr;
+  QAction* redo_ = nullptr;
   QAction* segment_ = nullptr;
   QAction* generate_ = nullptr;
   QAction* cancel_ = nullptr;

@@ -1,11 +1,12 @@
 #pragma once
-// Imports mesh files off the GUI thread. A newer request supersedes an older
-// one: only the latest request's result is delivered.
+// Imports mesh files and opens projects (.h3dp) off the GUI thread. A newer request supersedes an
+// older one: only the latest request's result is delivered.
 #include <QObject>
 #include <QString>
 #include <QThread>
 #include <vector>
 
+#include "h3dpart/document.h"
 #include "h3dpart/engine/inference_engine.h"
 
 namespace h3d::ui {
@@ -22,15 +23,23 @@ class MeshLoader : public QObject {
   // Import filter for file dialogs ("Meshes (*.obj *.ply ...)").
   static QString dialogFilter();
   static bool canLoad(const QString& path);
+  static bool isProject(const QString& path);
 
  Q_SIGNALS:
   void loaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  void projectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
+                     const QString& summary);
   void failed(const QString& path, const QString& message);
   void busyChanged(bool busy);
 
  private:
-  void deliver(quint64 request, const QString& path, h3d::MeshPtr mesh, const QString& summary,
-               const QString& error);
+  struct Result {
+    h3d::MeshPtr mesh;
+    std::shared_ptr<h3d::PartDocument> project;
+    QString summary, error;
+  };
+  static Result read(const QString& path);
+  void deliver(quint64 request, const QString& path, const Result& result);
 
   quint64 lastRequest_ = 0;
   quint64 pendingRequest_ = 0;

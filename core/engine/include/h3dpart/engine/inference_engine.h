@@ -19,6 +19,7 @@ namespace h3d {
 using MeshPtr = std::shared_ptr<const Mesh>;
 using SegmentationPtr = std::shared_ptr<const Segmentation>;
 using GeneratedPartsPtr = std::shared_ptr<const GeneratedParts>;
+using FaceMaskPtr = std::shared_ptr<const std::vector<bool>>;  // one flag per input face
 
 class InferenceEngine : public QObject {
   Q_OBJECT
@@ -28,6 +29,8 @@ class InferenceEngine : public QObject {
 
   quint64 segment(MeshPtr mesh, SegmentOptions options);
   quint64 generate(MeshPtr mesh, SegmentationPtr segmentation, GenerateOptions options);
+  // "The part under this point" (input coordinates): the segmenter's mask.
+  quint64 prompt(MeshPtr mesh, Vec3 point, SegmentOptions options);
   quint64 loadModel(const QString& name);
   quint64 unloadModel(const QString& name);
   quint64 unloadAll();
@@ -41,6 +44,7 @@ class InferenceEngine : public QObject {
   void progress(quint64 job, const QString& stage, double fraction);
   void segmented(quint64 job, h3d::SegmentationPtr segmentation);
   void generated(quint64 job, h3d::GeneratedPartsPtr parts);
+  void prompted(quint64 job, h3d::FaceMaskPtr mask);
   void finished(quint64 job);  // any job that ended well (model load/unload too)
   void failed(quint64 job, const QString& message, int exitCode);
   void cancelled(quint64 job);
@@ -66,3 +70,4 @@ class InferenceEngine : public QObject {
 
 Q_DECLARE_METATYPE(h3d::SegmentationPtr)
 Q_DECLARE_METATYPE(h3d::GeneratedPartsPtr)
+Q_DECLARE_METATYPE(h3d::FaceMaskPtr)

@@ -1,0 +1,73 @@
+#include "autosave.h"
+
+#include "h3dpart/ui/studio_document.h"
+
+namespace h3d::ui {
+
+Autosave::Autosave(StudioDocument& document, std::filesystem::path folder, QObject* parent)
+    : QObject(parent),
+      document_(document),
+      store_(std::make_unique<RecoveryStore>(std::move(folder))) {
+  timer_.setInterval(60 * 1000);
+  connect(&timer_, &QTimer::timeout, this, &Autosave::saveNow);
+  timer_.start();
+}
+
+Autosave::~Autosave() {
+  waitForWrite();
+}
+
+void Autosave::setInterval(int milliseconds) {
+  timer_.start(milliseconds);
+}
+
+void Autosave::waitForWrite() {
+  if (!writer_) return;
+  writer_->wait();
+  delete writer_;
+  writer_ = nullptr;
+}
+
+void Autosave::saveNow() {
+  // Nothing worth recovering: no mesh, or no change since the last snapshot or save.
+  if (!document_.hasMesh() || !document_.isModified()) return;
+  const quint64 revision = document_.revision();
+  if (revision == savedRevision_) return;
+  if (writer_) {
+    if (!writer_->isFinished()) return;  // the next tick writes the newer state
+    waitForWrite();
+  }
+  auto copy = std::make_shared<const PartDocument>(document_.model());
+  const std::string projectPath = document_.projectPath().toStdString();
+  RecoveryStore* store = store_.get();
+  writer_ = QThread::create([this, store, copy, projectPath, revision] {
+    QString error;
+    try {
+      store->save(*copy, projectPath);
+    } catch (const std::exception& e) {
+      error = QString::fromStdString(e.what());
+    }
+    QMetaObject::invokeMethod(
+        this,
+        [this, error, revision] {
+          if (error.isEmpty()) {
+            savedRevision_ = revision;
+            lastError_.clear();
+            Q_EMIT saved(QString::fromStdString(store_->snapshotPath().string()));
+          } else if (error != lastError_) {
+            lastError_ = error;
+            Q_EMIT failed(tr("Autosave failed: %1").arg(error));
+          }
+        },
+        Qt::QueuedConnection);
+  });
+  writer_->start(QThread::LowPriority);
+}
+
+void Autosave::markCleanExit() {
+  timer_.stop();
+  waitForWrite();
+  store_->markCleanExit();
+}
+
+}  // namespace h3d::ui
