@@ -79,6 +79,23 @@ class TestEngine : public QObject {
     QTRY_COMPARE(engine.manager().snapshot().modelDeviceBytes, std::uint64_t(0));
   }
 
+  void promptAnswersWithAMaskOfThePart() {
+    InferenceEngine engine(makeManager());
+    Recorder<quint64, FaceMaskPtr> prompted(&engine, &InferenceEngine::prompted);
+    const MeshPtr mesh = sample();
+    // A vertex of the mesh is on its surface: the answer holds faces around it.
+    const Vec3 point = mesh->vertices[mesh->faces.front()[0]];
+    const quint64 job = engine.prompt(mesh, point, {});
+    QTRY_VERIFY_WITH_TIMEOUT(prompted.size() > 0, 120000);
+    QCOMPARE(prompted.first().at(0).toULongLong(), job);
+    const auto mask = prompted.first().at(1).value<FaceMaskPtr>();
+    QVERIFY(mask);
+    QCOMPARE(mask->size(), mesh->faces.size());
+    const auto in = std::count(mask->begin(), mask->end(), true);
+    QVERIFY(in > 0 && std::size_t(in) < mesh->faces.size());
+    QVERIFY((*mask)[0]);
+  }
+
   void cancelStopsWithinASecond() {
     InferenceEngine engine(makeManager());
     Recorder<quint64> cancelled(&engine, &InferenceEngine::cancelled);

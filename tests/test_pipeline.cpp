@@ -129,6 +129,30 @@ class TestPipeline : public QObject {
     QCOMPARE(generate(table_.mesh, seg, *models_, options, progress).parts.size(), std::size_t(1));
   }
 
+  // The generator fills a part's own box: an edited (smaller) box bounds what it makes.
+  void generateUsesEditedBoxes() {
+    Progress progress;
+    Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
+    int tallest = 0;
+    for (int k = 1; k < seg.partCount(); ++k)
+      if (seg.parts[std::size_t(k)].box.size().y > seg.parts[std::size_t(tallest)].box.size().y)
+        tallest = k;
+    Box3& box = seg.parts[std::size_t(tallest)].box;
+    const float fullTop = box.hi.y;
+    box.hi.y = (box.lo.y + box.hi.y) / 2;
+    GenerateOptions options;
+    options.resolution = 32;
+    options.onlyParts = {tallest};
+    const GeneratedParts gen = generate(table_.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Box3 got = gen.parts.front().mesh.bounds();
+    const float cell = box.size().y / 32 * 2;
+    QVERIFY2(got.hi.y <= box.hi.y + cell,
+             qPrintable(QString("top %1, edited box top %2").arg(got.hi.y).arg(box.hi.y)));
+    QVERIFY(got.hi.y < fullTop - cell);
+    QVERIFY(detail::isClosedManifold(gen.parts.front().mesh));
+  }
+
   void cutByLabelsAndRefresh() {
     Segmentation seg;
     seg.faceLabels.assign(table_.mesh.faces.size(), 0);
