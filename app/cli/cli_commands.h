@@ -19,5 +19,6 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel);
 int runModels(const Options& options);
 int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel);
 int runBenchModels(const Options& options);
+int runBenchEditing(const Options& options);
 
 }  // namespace h3d::cli

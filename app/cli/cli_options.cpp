@@ -47,6 +47,9 @@ commands:
       time import, sampling, segment, generate and export, with peak memory
   bench models [--json]
       model manager figures: cold load vs disk read, warm switch, policies
+  bench editing [--sizes 100k,1M] [--json]
+      cost of each studio edit (apply, undo, redo), a point prompt, project
+      save/open and an autosave snapshot
 
 options:
   --models DIR         model packages to use (default: $H3DPART_MODELS, then the installed ones)
@@ -144,8 +147,9 @@ Options parseOptions(const std::vector<std::string>& args) {
     if (o.inputs.size() != 1) throw UsageError(o.command + ": needs exactly one input mesh");
     if (o.output.empty()) throw UsageError(o.command + ": needs -o OUT (.glb, .obj or .ply)");
   }
-  if (o.command == "bench" && o.subcommand != "pipeline" && o.subcommand != "models") {
-    throw UsageError("bench: say 'bench pipeline' or 'bench models'");
+  if (o.command == "bench" && o.subcommand != "pipeline" && o.subcommand != "models" &&
+      o.subcommand != "editing") {
+    throw UsageError("bench: say 'bench pipeline', 'bench models' or 'bench editing'");
   }
   if (!o.labelsIn.empty() && o.command != "generate") throw UsageError("--labels is for generate");
   return o;

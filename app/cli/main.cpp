@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, onInterrupt);
     if (options.command == "models") return cli::runModels(options);
     if (options.command == "bench") {
-      return options.subcommand == "models" ? cli::runBenchModels(options)
-                                            : cli::runBenchPipeline(options, g_cancel);
+      if (options.subcommand == "models") return cli::runBenchModels(options);
+      if (options.subcommand == "editing") return cli::runBenchEditing(options);
+      return cli::runBenchPipeline(options, g_cancel);
     }
     return cli::runPipeline(options, g_cancel);
   } catch (const UsageError& e) {
