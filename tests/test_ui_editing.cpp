@@ -209,11 +209,11 @@ class TestUiEditing : public QObject {
     const int target = 0;
     const int other = partWithFaces(20) == 0 ? 1 : partWithFaces(20);
     const auto [face, point] = faceOf(other, 3);
-    const std::size_t undoBefore = std::size_t(undo().count());
+    const int undoBefore = undo().index();
     tools.brushDab(face, point);
     tools.brushDab(face, point);  // a second dab in the same place adds nothing
     tools.brushStrokeFinished();
-    QCOMPARE(std::size_t(undo().count()), undoBefore + 1);  // one stroke, one undo step
+    QCOMPARE(undo().index(), undoBefore + 1);  // one stroke, one undo step
     QCOMPARE(model().faceLabels()[face], target);
     window_->undoAction()->trigger();
     QCOMPARE(model().faceLabels()[face], other);
@@ -263,6 +263,7 @@ class TestUiEditing : public QObject {
   }
 
   void pointPromptAddsAPartThroughTheEngine() {
+    window_->clearMessage();
     auto& tools = window_->editTools();
     tools.setTool(ui::ViewerTool::Prompt);
     tools.setPromptMode(MaskMode::NewPart);
@@ -296,13 +297,14 @@ class TestUiEditing : public QObject {
     QVERIFY(!window_->viewer().boxShown());
 
     window_->jobs().generateOptions().resolution = 24;
+    window_->clearMessage();
     QVERIFY(window_->partActions().generateSelected()->isEnabled());
     window_->partActions().generateSelected()->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 240000);
     QVERIFY2(window_->messageText().isEmpty(), qPrintable(window_->messageText()));
     QVERIFY(doc().hasGenerated());
     QCOMPARE(int(doc().generated()->parts.size()), 1);  // only the selected part
-    const auto& made = model().parts()[std::size_t(part)].generated;
+    const std::shared_ptr<const Mesh> made = model().parts()[std::size_t(part)].generated;
     QVERIFY(made && !made->faces.empty());
     const Box3 got = made->bounds();
     const float tolerance = 0.08f * box.size().y + 1e-4f;
@@ -365,14 +367,19 @@ class TestUiEditing : public QObject {
   }
 
   void saveIntoAReadOnlyFolderFailsWithAMessage() {
-    if (geteuid() == 0) QSKIP("root writes into read-only folders");
-    QDir().mkpath(tmp_.filePath("ro"));
-    QFile::setPermissions(tmp_.filePath("ro"), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+    // Root writes into read-only folders; nobody creates files under /proc.
+    QString target = "/proc/h3dpart-test/p.h3dp";
+    if (geteuid() != 0) {
+      QDir().mkpath(tmp_.filePath("ro"));
+      QFile::setPermissions(tmp_.filePath("ro"), QFileDevice::ReadOwner | QFileDevice::ExeOwner);
+      target = tmp_.filePath("ro/p.h3dp");
+    }
     window_->partActions().hide()->trigger();
-    const QString error = window_->saveProjectAndWait(tmp_.filePath("ro/p.h3dp"), true);
+    const QString error = window_->saveProjectAndWait(target, true);
     QVERIFY2(error.contains("p.h3dp"), qPrintable(error));
     QVERIFY(window_->isWindowModified());
-    QVERIFY(!QFileInfo::exists(tmp_.filePath("ro/p.h3dp")));
+    QVERIFY(window_->messageText().contains("p.h3dp"));
+    QVERIFY(!QFileInfo::exists(target));
     window_->undoAction()->trigger();
   }
 

@@ -521,6 +521,11 @@ void MainWindow::showMessage(const QString& text, bool error) {
   if (error) QApplication::beep();
 }
 
+void MainWindow::clearMessage() {
+  messageBar_->hide();
+  messageLabel_->clear();
+}
+
 QString MainWindow::messageText() const {
   return messageBar_->isVisible() || !messageBar_->isHidden() ? messageLabel_->text() : QString();
 }

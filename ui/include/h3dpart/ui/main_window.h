@@ -86,6 +86,7 @@ class MainWindow : public QMainWindow {
 
   // Shows a message in the window's message bar (errors stay until closed).
   void showMessage(const QString& text, bool error);
+  void clearMessage();
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
