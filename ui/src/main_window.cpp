@@ -238,8 +238,19 @@ void MainWindow::buildActions() {
   auto* editing = addToolBar(tr("Tools"));
   editing->setObjectName("toolsToolBar");
   editing->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  editing->addAction(undo_);
-  editing->addAction(redo_);
+  // Fixed labels in the toolbar (the menu's say what they undo), so the bar does not jump.
+  for (auto [source, label] : {std::pair{undo_, tr("Undo")}, std::pair{redo_, tr("Redo")}}) {
+    auto* button = new QAction(label, this);
+    button->setEnabled(source->isEnabled());
+    button->setToolTip(source->text().remove('&'));
+    connect(button, &QAction::triggered, source, &QAction::trigger);
+    connect(source, &QAction::changed, button, [button, source] {
+      button->setEnabled(source->isEnabled());
+      button->setToolTip(source->text().remove('&') + " (" +
+                         source->shortcut().toString(QKeySequence::NativeText) + ")");
+    });
+    editing->addAction(button);
+  }
   editing->addSeparator();
   editing->addActions(editTools_->actions());
   addToolBar(editTools_->optionsBar());

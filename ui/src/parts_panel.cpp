@@ -86,9 +86,12 @@ int PartsPanel::rowCount() const {
 }
 
 void PartsPanel::rebuild() {
-  // Keep the selection and current row across rebuilds (an edit, an undo).
-  const std::vector<int> selected = selectedParts();
-  const int active = activePart();
+  // Keep the selection and current row across edits that keep every part
+  // (rename, paint); when parts come or go, indices mean other parts: clear.
+  const bool sameParts = list_->count() > 0 && lastPartCount_ == document_.model().partCount();
+  lastPartCount_ = document_.model().partCount();
+  const std::vector<int> selected = sameParts ? selectedParts() : std::vector<int>{};
+  const int active = sameParts ? activePart() : -1;
   {
     const QSignalBlocker block(list_);
     list_->clear();
@@ -129,7 +132,7 @@ void PartsPanel::rebuild() {
   for (int p : selected)
     if (p < document_.model().partCount()) keep.push_back(p);
   selectParts(keep);
-  if (active >= 0 && active < list_->count() - 0) {
+  if (active >= 0) {
     for (int r = 0; r < list_->count(); ++r)
       if (list_->item(r)->data(kPartRole).toInt() == active) {
         const QSignalBlocker block(list_);

@@ -54,6 +54,7 @@ class PartsPanel : public QWidget {
   QSlider* explode_;
   QCheckBox* showGenerated_;
   QLabel* hover_;
+  int lastPartCount_ = -1;
 };
 
 }  // namespace h3d::ui
