@@ -64,7 +64,7 @@ namespace {
 constexpr int kNoPart = MeshViewer::kNoPart;
 constexpr double kClickSlop = 4.0;  // px: a press and release closer than this is a click
 constexpr double kDabStep = 2.0;    // px between brush dabs
-const std::array<float, 3> kSelectionTint{1.0f, 0.78f, 0.18f};  // amber: not the hover's white
+const std::array<float, 3> kSelectionTint{1.0f, 0.9f, 0.15f};  // yellow: not the hover white
 const std::array<float, 3> kInputColor{0.78f, 0.78f, 0.80f};
 const std::array<float, 3> kUnassignedColor{0.55f, 0.55f, 0.55f};
 
@@ -201,7 +201,7 @@ struct MeshViewer::Impl {
     vtkProperty* p = part.actor->GetProperty();
     auto c = part.color;
     if (selected)
-      for (int i = 0; i < 3; ++i) c[i] = 0.4f * c[i] + 0.6f * kSelectionTint[i];
+      for (int i = 0; i < 3; ++i) c[i] = 0.3f * c[i] + 0.7f * kSelectionTint[i];
     if (highlighted)
       for (float& v : c) v = 0.55f * v + 0.45f;
     p->SetColor(c[0], c[1], c[2]);
