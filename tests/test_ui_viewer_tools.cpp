@@ -442,6 +442,16 @@ class TestUiViewerTools : public QObject {
     QVERIFY2(edited.hi.y > box.hi.y + 0.05f, qPrintable(QString::number(edited.hi.y)));
     QVERIFY(std::abs(edited.lo.y - box.lo.y) < 1e-3f);
     QVERIFY(std::abs(edited.lo.x - box.lo.x) < 1e-3f && std::abs(edited.hi.x - box.hi.x) < 1e-3f);
+    // Outside the Box tool the box is shown but a drag on a handle turns the camera.
+    viewer_->setTool(ViewerTool::Navigate);
+    const QPointF moved =
+        viewer_->projectToWidget(Vec3{edited.center().x, edited.hi.y, edited.center().z});
+    press(moved);
+    for (int k = 1; k <= 6; ++k) dragTo(moved - QPointF(0, 5 * k));
+    release(moved - QPointF(0, 30));
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(viewer_->boxShown());
+    viewer_->resetView();
     viewer_->hideBox();
     QVERIFY(!viewer_->boxShown());
     QVERIFY(uitest::compare(shown, frame()).meanAbs > 0.05);

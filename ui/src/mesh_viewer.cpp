@@ -1009,6 +1009,8 @@ void MeshViewer::setTool(ViewerTool tool) {
   auto& d = *d_;
   if (d.outlineActive) d.cancelOutline();
   d.tool = tool;
+  // The box stays on screen in every tool but takes the mouse only in Box.
+  d.boxWidget->SetProcessEvents(tool == ViewerTool::Box);
   switch (tool) {
     case ViewerTool::Prompt:
     case ViewerTool::Split:
@@ -1060,6 +1062,7 @@ void MeshViewer::showBox(const Box3& box) {
   }
   double b[6] = {box.lo.x, box.hi.x, box.lo.y, box.hi.y, box.lo.z, box.hi.z};
   if (!d.boxOn) {
+    d.boxWidget->SetProcessEvents(d.tool == ViewerTool::Box);
     d.boxWidget->On();
     d.boxOn = true;
   }
