@@ -282,7 +282,12 @@ class TestUiEditing : public QObject {
   }
 
   void editedBoxBoundsGenerateSelected() {
-    const int part = partWithFaces(50);
+    // The tallest part (a leg): half its box still spans many grid cells.
+    int part = 0;
+    for (int k = 1; k < model().partCount(); ++k)
+      if (model().parts()[std::size_t(k)].box.size().y >
+          model().parts()[std::size_t(part)].box.size().y)
+        part = k;
     window_->partsPanel().selectParts({part});
     window_->editTools().setTool(ui::ViewerTool::Box);
     QVERIFY(window_->viewer().boxShown());
@@ -296,7 +301,7 @@ class TestUiEditing : public QObject {
     window_->editTools().setTool(ui::ViewerTool::Navigate);
     QVERIFY(!window_->viewer().boxShown());
 
-    window_->jobs().generateOptions().resolution = 24;
+    window_->jobs().generateOptions().resolution = 32;
     window_->clearMessage();
     QVERIFY(window_->partActions().generateSelected()->isEnabled());
     window_->partActions().generateSelected()->trigger();

@@ -24,21 +24,6 @@ QString withProjectExtension(QString path) {
   return path;
 }
 
-// Generated meshes where there are some, the input cut by labels for the rest.
-std::vector<PartMesh> exportableParts(const Mesh& mesh, const Segmentation& segmentation,
-                                      const GeneratedParts* generated) {
-  std::vector<PartMesh> cut = cutByLabels(mesh, segmentation);
-  if (!generated) return cut;
-  std::vector<PartMesh> parts;
-  for (PartMesh& piece : cut) {
-    const PartMesh* made = nullptr;
-    for (const PartMesh& g : generated->parts)
-      if (g.label == piece.label) made = &g;
-    parts.push_back(made ? *made : std::move(piece));
-  }
-  return parts;
-}
-
 }  // namespace
 
 FileActions::FileActions(StudioDocument& document, QWidget* window)
@@ -183,7 +168,7 @@ void FileActions::exportTo(const QString& path) {
   auto segmentation = document_.segmentation();
   write(
       [path, generated, mesh, segmentation] {
-        exportParts(path.toStdString(), exportableParts(*mesh, *segmentation, generated.get()));
+        exportParts(path.toStdString(), resultParts(*mesh, *segmentation, generated.get()));
       },
       [this, path](const QString& error) {
         if (error.isEmpty())

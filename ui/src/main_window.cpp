@@ -187,7 +187,7 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
   connect(document_, &StudioDocument::inputChanged, this, &MainWindow::refreshViewer);
   connect(document_, &StudioDocument::segmentationChanged, this, &MainWindow::refreshViewer);
   connect(document_, &StudioDocument::generatedChanged, this, [this] {
-    viewer_->setGenerated(document_->generated());
+    showGenerated();
     refreshStyles();
   });
   connect(document_, &StudioDocument::stylesChanged, this, &MainWindow::refreshStyles);
@@ -253,14 +253,12 @@ void MainWindow::buildActions() {
   }
   editing->addSeparator();
   editing->addActions(editTools_->actions());
+  addToolBarBreak();
   addToolBar(editTools_->optionsBar());
 
-  QToolBar* partTools = parts_->toolBar();
-  partTools->addAction(partActions_->merge());
-  partTools->addAction(partActions_->remove());
-  partTools->addAction(partActions_->isolate());
-  partTools->addAction(partActions_->showAll());
-  partTools->addAction(partActions_->generateSelected());
+  parts_->setEditActions({partActions_->merge(), partActions_->remove(), partActions_->hide(),
+                          partActions_->isolate(), partActions_->showAll(),
+                          partActions_->generateSelected()});
   parts_->list()->addActions(partActions_->all());
 }
 
@@ -506,10 +504,22 @@ QString MainWindow::stageText() const {
 void MainWindow::refreshViewer() {
   // The same mesh keeps the camera; the viewer rebuilds only parts that changed.
   viewer_->setInput(document_->mesh(), document_->segmentation());
-  const bool had = viewer_->hasGenerated();
-  viewer_->setGenerated(document_->generated());
-  if (!had && document_->hasGenerated()) viewer_->setShowGenerated(true);
+  showGenerated();
   refreshStyles();
+}
+
+void MainWindow::showGenerated() {
+  const bool had = viewer_->hasGenerated();
+  GeneratedPartsPtr generated = document_->generated();
+  const auto& seg = document_->segmentation();
+  // Some parts generated: the others show as their input faces, as Export writes them.
+  if (generated && seg && int(generated->parts.size()) < seg->partCount()) {
+    auto mixed = std::make_shared<GeneratedParts>();
+    mixed->parts = resultParts(*document_->mesh(), *seg, generated.get());
+    generated = std::move(mixed);
+  }
+  viewer_->setGenerated(generated);
+  if (!had && generated) viewer_->setShowGenerated(true);
 }
 
 void MainWindow::refreshStyles() {

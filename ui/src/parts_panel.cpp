@@ -1,12 +1,13 @@
 #include "h3dpart/ui/parts_panel.h"
 
 #include <QCheckBox>
+#include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QPainter>
 #include <QPixmap>
 #include <QSlider>
-#include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <climits>
@@ -37,7 +38,7 @@ PartsPanel::PartsPanel(StudioDocument& document, MeshViewer& viewer, QWidget* pa
       document_(document),
       viewer_(viewer),
       list_(new QListWidget(this)),
-      tools_(new QToolBar(this)),
+      tools_(new QWidget(this)),
       explode_(new QSlider(Qt::Horizontal, this)),
       showGenerated_(new QCheckBox(tr("Show generated parts"), this)),
       hover_(new QLabel(this)) {
@@ -50,8 +51,8 @@ PartsPanel::PartsPanel(StudioDocument& document, MeshViewer& viewer, QWidget* pa
   list_->setToolTip(
       tr("Select parts (Ctrl/Shift for several); double-click to rename; the box "
          "shows or hides a part"));
-  tools_->setIconSize(QSize(16, 16));
-  tools_->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  new QGridLayout(tools_);
+  tools_->layout()->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(list_, 1);
   layout->addWidget(tools_);
   layout->addWidget(showGenerated_);
@@ -79,6 +80,18 @@ PartsPanel::PartsPanel(StudioDocument& document, MeshViewer& viewer, QWidget* pa
     hover_->setText(name.isEmpty() ? QString() : tr("Under the cursor: %1").arg(name));
   });
   rebuild();
+}
+
+void PartsPanel::setEditActions(const QList<QAction*>& actions) {
+  // Two columns of buttons: the dock is narrow, a tool bar would hide some.
+  auto* grid = static_cast<QGridLayout*>(tools_->layout());
+  for (int i = 0; i < actions.size(); ++i) {
+    auto* button = new QToolButton(tools_);
+    button->setDefaultAction(actions[i]);
+    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    button->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    grid->addWidget(button, i / 2, i % 2);
+  }
 }
 
 int PartsPanel::rowCount() const {

@@ -18,6 +18,20 @@ bool sameStyle(const DocumentPart& a, const DocumentPart& b) {
 
 }  // namespace
 
+std::vector<PartMesh> resultParts(const Mesh& mesh, const Segmentation& segmentation,
+                                  const GeneratedParts* generated) {
+  std::vector<PartMesh> cut = cutByLabels(mesh, segmentation);
+  if (!generated) return cut;
+  std::vector<PartMesh> parts;
+  for (PartMesh& piece : cut) {
+    const PartMesh* made = nullptr;
+    for (const PartMesh& g : generated->parts)
+      if (g.label == piece.label) made = &g;
+    parts.push_back(made ? *made : std::move(piece));
+  }
+  return parts;
+}
+
 StudioDocument::StudioDocument(QObject* parent)
     : QObject(parent), document_(std::make_unique<PartDocument>()), undo_(new QUndoStack(this)) {
   connect(undo_, &QUndoStack::cleanChanged, this, [this] { Q_EMIT modifiedChanged(isModified()); });

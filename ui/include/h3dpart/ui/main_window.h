@@ -105,6 +105,7 @@ class MainWindow : public QMainWindow {
   bool settleUnsaved();
   void updateTitle();
   void refreshStyles();
+  void showGenerated();
   void onProgress(const QString& stage, double fraction);
   void refreshViewer();
   void saveSettings() const;

@@ -11,7 +11,7 @@ class QListWidget;
 class QSlider;
 class QCheckBox;
 class QLabel;
-class QToolBar;
+class QAction;
 class QListWidgetItem;
 
 namespace h3d::ui {
@@ -26,7 +26,8 @@ class PartsPanel : public QWidget {
 
   int rowCount() const;
   QListWidget* list() const { return list_; }
-  QToolBar* toolBar() const { return tools_; }
+  // Buttons under the list for these actions (the part edits).
+  void setEditActions(const QList<QAction*>& actions);
   QCheckBox* showGeneratedBox() const { return showGenerated_; }
   QSlider* explodeSlider() const { return explode_; }
 
@@ -50,7 +51,7 @@ class PartsPanel : public QWidget {
   StudioDocument& document_;
   MeshViewer& viewer_;
   QListWidget* list_;
-  QToolBar* tools_;
+  QWidget* tools_;
   QSlider* explode_;
   QCheckBox* showGenerated_;
   QLabel* hover_;

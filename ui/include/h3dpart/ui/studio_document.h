@@ -18,6 +18,11 @@ class QUndoStack;
 
 namespace h3d::ui {
 
+// The result as Export writes it and the generated view shows it: each part's
+// generated mesh where it has one, else the input's faces of that part.
+std::vector<PartMesh> resultParts(const Mesh& mesh, const Segmentation& segmentation,
+                                  const GeneratedParts* generated);
+
 class StudioDocument : public QObject {
   Q_OBJECT
  public:
