@@ -30,44 +30,37 @@ int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel) {
   std::vector<std::string> sizes = options.sizes;
   if (sizes.empty()) sizes = {"10k", "100k", "1M"};
 
-  const fs::path scratch =
-      fs::temp_directory_path() / ("h3dpart-bench-" + std::to_string(::getpid()));
-  fs::create_directories(scratch);
+  const ScratchDir scratchDir("h3dpart-bench-");
+  const fs::path& scratch = scratchDir.path();
   nlohmann::json runs = nlohmann::json::array();
-  try {
-    for (const std::string& sizeText : sizes) {
-      const std::size_t target = parseSize(sizeText);
-      const int n = refineFactor(base, target);
-      const fs::path meshFile = scratch / ("mesh-" + sizeText + ".ply");
-      exportMesh(meshFile, refine(base, n));
+  for (const std::string& sizeText : sizes) {
+    const std::size_t target = parseSize(sizeText);
+    const int n = refineFactor(base, target);
+    const fs::path meshFile = scratch / ("mesh-" + sizeText + ".ply");
+    exportMesh(meshFile, refine(base, n));
 
-      auto manager = makeManager(options);
-      Progress progress({}, &cancel);
-      nlohmann::json run;
-      Mesh mesh;
-      Segmentation seg;
-      GeneratedParts gen;
-      run["import"] = measure([&] { mesh = importMesh(meshFile); });
-      run["triangles"] = mesh.faces.size();
-      run["sampling_100k"] = measure([&] { (void)sampleSurface(mesh, 100000, options.seed); });
-      SegmentOptions so;
-      so.seed = options.seed;
-      run["segment"] = measure([&] { seg = segment(mesh, *manager, so, progress); });
-      GenerateOptions go;
-      go.seed = options.seed;
-      go.resolution = options.resolution;
-      run["generate"] = measure([&] { gen = generate(mesh, seg, *manager, go, progress); });
-      run["export_glb"] = measure([&] { exportParts(scratch / "out.glb", gen.parts); });
-      run["parts"] = seg.partCount();
-      run["peak_model_device_bytes"] = manager->snapshot().peakModelDeviceBytes;
-      runs.push_back(run);
-      if (!options.quiet) std::fprintf(stderr, "h3dpart: bench %s done\n", sizeText.c_str());
-    }
-  } catch (...) {
-    fs::remove_all(scratch);
-    throw;
+    auto manager = makeManager(options);
+    Progress progress({}, &cancel);
+    nlohmann::json run;
+    Mesh mesh;
+    Segmentation seg;
+    GeneratedParts gen;
+    run["import"] = measure([&] { mesh = importMesh(meshFile); });
+    run["triangles"] = mesh.faces.size();
+    run["sampling_100k"] = measure([&] { (void)sampleSurface(mesh, 100000, options.seed); });
+    SegmentOptions so;
+    so.seed = options.seed;
+    run["segment"] = measure([&] { seg = segment(mesh, *manager, so, progress); });
+    GenerateOptions go;
+    go.seed = options.seed;
+    go.resolution = options.resolution;
+    run["generate"] = measure([&] { gen = generate(mesh, seg, *manager, go, progress); });
+    run["export_glb"] = measure([&] { exportParts(scratch / "out.glb", gen.parts); });
+    run["parts"] = seg.partCount();
+    run["peak_model_device_bytes"] = manager->snapshot().peakModelDeviceBytes;
+    runs.push_back(run);
+    if (!options.quiet) std::fprintf(stderr, "h3dpart: bench %s done\n", sizeText.c_str());
   }
-  fs::remove_all(scratch);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const nlohmann::json doc = {

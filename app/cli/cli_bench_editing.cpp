@@ -156,21 +156,12 @@ int runBenchEditing(const Options& options) {
   std::vector<std::string> sizes = options.sizes;
   if (sizes.empty()) sizes = {"100k", "1M"};
   auto manager = makeManager(options);
-  const fs::path scratch =
-      fs::temp_directory_path() / ("h3dpart-bench-editing-" + std::to_string(::getpid()));
-  fs::create_directories(scratch);
+  const ScratchDir scratch("h3dpart-bench-editing-");
   nlohmann::json runs = nlohmann::json::array();
-  try {
-    for (const std::string& sizeText : sizes) {
-      runs.push_back(benchOne(base, sizeText, scratch, *manager, options));
-      if (!options.quiet)
-        std::fprintf(stderr, "h3dpart: bench editing %s done\n", sizeText.c_str());
-    }
-  } catch (...) {
-    fs::remove_all(scratch);
-    throw;
+  for (const std::string& sizeText : sizes) {
+    runs.push_back(benchOne(base, sizeText, scratch.path(), *manager, options));
+    if (!options.quiet) std::fprintf(stderr, "h3dpart: bench editing %s done\n", sizeText.c_str());
   }
-  fs::remove_all(scratch);
   const nlohmann::json doc = {{"benchmark", "editing"},
                               {"base_mesh", input.string()},
                               {"peak_rss_bytes", currentRssBytes()},

@@ -45,6 +45,16 @@ Mesh refine(const Mesh& base, int n) {
   return out;
 }
 
+ScratchDir::ScratchDir(const std::string& prefix)
+    : path_(std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()))) {
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 int refineFactor(const Mesh& base, std::size_t targetFaces) {
   return std::max(
       1, static_cast<int>(std::lround(std::sqrt(double(targetFaces) / double(base.faces.size())))));

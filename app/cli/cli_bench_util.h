@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -56,6 +57,20 @@ nlohmann::json measure(F&& f) {
   const double s = std::chrono::duration<double>(BenchClock::now() - t0).count();
   return {{"seconds", s}, {"peak_rss_bytes", sampler.stop()}};
 }
+
+// A fresh folder under the system temp folder, removed with everything in it
+// when the benchmark ends (also by an exception).
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 // Splits every triangle into n*n similar ones: same surface, n^2 more faces
 // (vertices along old edges repeat: export and import to join them).
