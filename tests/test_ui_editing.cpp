@@ -6,6 +6,7 @@
 // (identical document) and restoring an autosave a crashed session left.
 #include <QAction>
 #include <QListWidget>
+#include <QSlider>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -462,6 +463,15 @@ class TestUiEditing : public QObject {
       return QMessageBox::Cancel;
     };
     QVERIFY(!fresh->offerRecovery());
+  }
+
+  void explodeSliderFollowsTheView() {
+    window_->viewer().setExplode(0.5);
+    QCOMPARE(window_->partsPanel().explodeSlider()->value(), 50);
+    window_->editTools().setTool(ui::ViewerTool::Box);  // boxes are edited assembled
+    QCOMPARE(window_->viewer().explode(), 0.0);
+    QCOMPARE(window_->partsPanel().explodeSlider()->value(), 0);
+    window_->editTools().setTool(ui::ViewerTool::Navigate);
   }
 
   void clickingAPartInTheViewSelectsIt() {

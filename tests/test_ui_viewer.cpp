@@ -122,6 +122,39 @@ class TestUiViewer : public QObject {
     viewer_->setExplode(0.0);
   }
 
+  void explodeKeepsEveryPartInView() {
+    viewer_->setInput(mesh_, halves(*mesh_));
+    viewer_->resetView();
+    viewer_->setGridVisible(false);  // the floor and the axes marker reach the border
+    viewer_->setAxesVisible(false);
+    QSignalSpy changed(viewer_.get(), &ui::MeshViewer::explodeChanged);
+    viewer_->setExplode(2.0);  // far apart: they would leave a reset view
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().first().toDouble(), 2.0);
+    const QImage img = frame();
+    // No part touches the frame's border: a margin of background all round.
+    const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
+    auto background = [&](int x, int y) {
+      const QColor p(rgb.pixel(x, y)), bg(rgb.pixel(0, y));
+      return std::abs(p.red() - bg.red()) < 40 && std::abs(p.green() - bg.green()) < 40 &&
+             std::abs(p.blue() - bg.blue()) < 40;
+    };
+    for (int x = 0; x < rgb.width(); x += 2) {
+      QVERIFY2(background(x, 1), qPrintable(QString("top edge at x=%1").arg(x)));
+      QVERIFY2(background(x, rgb.height() - 2), qPrintable(QString("bottom edge x=%1").arg(x)));
+    }
+    for (int y = 0; y < rgb.height(); y += 2) {
+      QVERIFY2(background(1, y), qPrintable(QString("left edge at y=%1").arg(y)));
+      QVERIFY2(background(rgb.width() - 2, y), qPrintable(QString("right edge y=%1").arg(y)));
+    }
+    viewer_->setExplode(2.0);  // no change: no signal
+    QCOMPARE(changed.size(), 1);
+    viewer_->setExplode(0.0);
+    viewer_->setGridVisible(true);
+    viewer_->setAxesVisible(true);
+    viewer_->resetView();
+  }
+
   void shadingWireframeAxesGrid() {
     viewer_->setInput(mesh_);
     const QImage smooth = frame();

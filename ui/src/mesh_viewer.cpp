@@ -296,6 +296,45 @@ struct MeshViewer::Impl {
         styleActor(p, p.label == hovered && layer == &shown(), selection.contains(p.label));
   }
 
+  // Union of the bounds (as placed, explode included) of the shown parts that
+  // `wanted` accepts; false when none.
+  template <class Filter>
+  bool shownBounds(double b[6], Filter wanted) const {
+    const double init[6] = {VTK_DOUBLE_MAX, VTK_DOUBLE_MIN, VTK_DOUBLE_MAX,
+                            VTK_DOUBLE_MIN, VTK_DOUBLE_MAX, VTK_DOUBLE_MIN};
+    std::copy(init, init + 6, b);
+    bool any = false;
+    for (const auto& p : shown()) {
+      if (!wanted(p)) continue;
+      const double* ab = p.actor->GetBounds();
+      for (int i = 0; i < 3; ++i) {
+        b[2 * i] = std::min(b[2 * i], ab[2 * i]);
+        b[2 * i + 1] = std::max(b[2 * i + 1], ab[2 * i + 1]);
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  void keepShownPartsInView() {
+    double b[6];
+    const bool any =
+        shownBounds(b, [](const PartActor& p) { return bool(p.actor->GetVisibility()); });
+    if (!any || q->width() < 1 || q->height() < 1) return;
+    vtkCamera* camera = renderer->GetActiveCamera();
+    vtkMatrix4x4* m = camera->GetCompositeProjectionTransformMatrix(
+        double(q->width()) / double(q->height()), -1, 1);
+    for (int corner = 0; corner < 8; ++corner) {
+      const double in[4] = {b[corner & 1 ? 1 : 0], b[corner & 2 ? 3 : 2], b[corner & 4 ? 5 : 4], 1};
+      double out[4];
+      m->MultiplyPoint(in, out);
+      if (out[3] <= 0 || std::abs(out[0] / out[3]) > 0.95 || std::abs(out[1] / out[3]) > 0.95) {
+        renderer->ResetCamera(b);
+        return;
+      }
+    }
+  }
+
   void updateGrid() {
     if (bounds.empty()) {
       grid->SetVisibility(false);
@@ -1099,9 +1138,16 @@ std::vector<std::uint32_t> MeshViewer::facesInside(const QPolygonF& widgetPolygo
 }
 
 void MeshViewer::setExplode(double amount) {
-  d_->explode = std::clamp(amount, 0.0, 2.0);
+  const double clamped = std::clamp(amount, 0.0, 2.0);
+  if (clamped == d_->explode) return;
+  const bool widening = clamped > d_->explode;
+  d_->explode = clamped;
   d_->applyExplode();
+  // Parts moved out of the frame: back the camera off (same direction) so
+  // every part stays in view. Never zooms in: the user's framing is kept.
+  if (widening) d_->keepShownPartsInView();
   update();
+  Q_EMIT explodeChanged(d_->explode);
 }
 
 double MeshViewer::explode() const {
@@ -1165,20 +1211,10 @@ void MeshViewer::resetView() {
 
 void MeshViewer::fitToSelection() {
   auto& d = *d_;
-  double b[6] = {VTK_DOUBLE_MAX, VTK_DOUBLE_MIN, VTK_DOUBLE_MAX,
-                 VTK_DOUBLE_MIN, VTK_DOUBLE_MAX, VTK_DOUBLE_MIN};
-  bool any = false;
-  for (const auto& p : d.shown()) {
-    const bool wanted =
-        d.selection.isEmpty() ? bool(p.actor->GetVisibility()) : d.selection.contains(p.label);
-    if (!wanted) continue;
-    const double* ab = p.actor->GetBounds();
-    for (int i = 0; i < 3; ++i) {
-      b[2 * i] = std::min(b[2 * i], ab[2 * i]);
-      b[2 * i + 1] = std::max(b[2 * i + 1], ab[2 * i + 1]);
-    }
-    any = true;
-  }
+  double b[6];
+  const bool any = d.shownBounds(b, [&d](const PartActor& p) {
+    return d.selection.isEmpty() ? bool(p.actor->GetVisibility()) : d.selection.contains(p.label);
+  });
   if (!any) return;
   d.renderer->ResetCamera(b);
   update();

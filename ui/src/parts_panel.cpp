@@ -76,6 +76,7 @@ PartsPanel::PartsPanel(StudioDocument& document, MeshViewer& viewer, QWidget* pa
   });
   connect(&document_, &StudioDocument::changed, this, &PartsPanel::rebuild);
   connect(&viewer_, &MeshViewer::partsChanged, this, &PartsPanel::syncControls);
+  connect(&viewer_, &MeshViewer::explodeChanged, this, &PartsPanel::syncControls);
   connect(&viewer_, &MeshViewer::hoveredPartChanged, this, [this](int, const QString& name) {
     hover_->setText(name.isEmpty() ? QString() : tr("Under the cursor: %1").arg(name));
   });

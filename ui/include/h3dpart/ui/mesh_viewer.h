@@ -127,6 +127,7 @@ class MeshViewer : public QOpenGLWidget {
   void hoveredPartChanged(int label, const QString& name);
   void partsChanged();  // the set of parts on screen changed
   void frameRendered(double ms);
+  void explodeChanged(double amount);
   // Navigate tool: a left click on a part of the layer on screen (kNoPart: background).
   void partClicked(int label, Qt::KeyboardModifiers modifiers);
   // Prompt and Split tools: a left click on the input surface.
