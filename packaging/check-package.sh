@@ -242,6 +242,8 @@ if [ "$gui" = 1 ]; then
   if command -v update-mime-database >/dev/null; then
     [ -f /usr/share/mime/application/vnd.ply.xml ] || fail "the MIME database does not know application/vnd.ply"
     grep -q 'application/vnd.off' /usr/share/mime/globs2 || fail "the MIME database has no *.off glob"
+    grep -q 'application/x-h3dpart-project:\*\.h3dp' /usr/share/mime/globs2 \
+      || fail "the MIME database has no *.h3dp glob"
   fi
 
   ldd_gui=$(ldd /usr/bin/h3dpart-studio | grep 'not found' || true)
