@@ -465,6 +465,66 @@ class TestUiEditing : public QObject {
     QVERIFY(!fresh->offerRecovery());
   }
 
+  // The whole chain with real mouse events: view -> tool -> one undoable edit.
+  void mouseBrushStrokeAndRectangleEditTheDocument() {
+    auto& viewer = window_->viewer();
+    viewer.setShowGenerated(false);
+    viewer.setExplode(0.0);
+    viewer.resetView();
+    // Start from the segmented state, every part visible.
+    window_->partActions().showAll()->trigger();
+    QApplication::processEvents();
+    auto send = [&viewer](QEvent::Type type, QPointF pos, Qt::MouseButton button,
+                          Qt::MouseButtons buttons, Qt::KeyboardModifiers mods = {}) {
+      QMouseEvent e(type, pos, viewer.mapToGlobal(pos), button, buttons, mods);
+      QApplication::sendEvent(&viewer, &e);
+    };
+    // A pickable face of a part other than the target: its centre on screen.
+    const int target = 0;
+    int other = -1;
+    QPointF at;
+    for (int k = 1; k < model().partCount() && other < 0; ++k)
+      for (std::size_t n = 0; n < 300 && other < 0; n += 5) {
+        const auto [face, point] = faceOf(k, n);
+        const QPointF p = viewer.projectToWidget(point);
+        if (!viewer.rect().contains(p.toPoint())) continue;
+        const long picked = viewer.pickFace(p);
+        if (picked >= 0 && model().faceLabels()[std::size_t(picked)] == k) {
+          other = k;
+          at = p;
+        }
+      }
+    QVERIFY(other > 0);
+    window_->partsPanel().selectParts({target});
+    window_->editTools().setTool(ui::ViewerTool::Brush);
+    const int steps = undo().index();
+    const std::size_t before = model().facesOf(target);
+    send(QEvent::MouseButtonPress, at, Qt::LeftButton, Qt::LeftButton);
+    send(QEvent::MouseMove, at + QPointF(4, 0), Qt::NoButton, Qt::LeftButton);
+    send(QEvent::MouseMove, at + QPointF(8, 2), Qt::NoButton, Qt::LeftButton);
+    send(QEvent::MouseButtonRelease, at + QPointF(8, 2), Qt::LeftButton, Qt::NoButton);
+    QCOMPARE(undo().index(), steps + 1);
+    QVERIFY(model().facesOf(target) > before);
+    QCOMPARE(undo().undoText(), QStringLiteral("Paint"));
+    window_->undoAction()->trigger();
+    QCOMPARE(model().facesOf(target), before);
+
+    // Rectangle with Shift around the same spot: a new part.
+    window_->editTools().setTool(ui::ViewerTool::Rectangle);
+    const int parts = model().partCount();
+    send(QEvent::MouseButtonPress, at - QPointF(6, 6), Qt::LeftButton, Qt::LeftButton,
+         Qt::ShiftModifier);
+    send(QEvent::MouseMove, at, Qt::NoButton, Qt::LeftButton, Qt::ShiftModifier);
+    send(QEvent::MouseMove, at + QPointF(6, 6), Qt::NoButton, Qt::LeftButton, Qt::ShiftModifier);
+    send(QEvent::MouseButtonRelease, at + QPointF(6, 6), Qt::LeftButton, Qt::NoButton,
+         Qt::ShiftModifier);
+    QCOMPARE(model().partCount(), parts + 1);
+    shot("editing_rectangle_new_part");
+    window_->undoAction()->trigger();
+    QCOMPARE(model().partCount(), parts);
+    window_->editTools().setTool(ui::ViewerTool::Navigate);
+  }
+
   void explodeSliderFollowsTheView() {
     window_->viewer().setExplode(0.5);
     QCOMPARE(window_->partsPanel().explodeSlider()->value(), 50);
