@@ -349,6 +349,9 @@ class TestUiEditing : public QObject {
     QVERIFY(QFileInfo(referenced).size() < QFileInfo(path).size());
     openAndWait(*other, referenced);
     QVERIFY(other->document().model() == model());
+    QVERIFY(!other->fileActions().embedsMesh());  // Save keeps it referenced
+    openAndWait(*other, path);
+    QVERIFY(other->fileActions().embedsMesh());
 
     // An edit marks the window modified again; undo back to the saved state clears it.
     window_->partsPanel().selectParts({0});

@@ -34,6 +34,7 @@ class FileActions : public QObject {
   bool writing() const { return writer_ != nullptr; }
   // Whether the last project save embedded the mesh (Save keeps that choice).
   bool embedsMesh() const { return embedMesh_; }
+  void setEmbedsMesh(bool embed) { embedMesh_ = embed; }
   // How Save As asks where and how (tests replace it): returns the path ("" =
   // cancelled) and sets *embed.
   std::function<QString(bool* embed)> askSavePath;

@@ -388,8 +388,9 @@ void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summ
 }
 
 void MainWindow::onProjectLoaded(const QString& path, std::shared_ptr<PartDocument> document,
-                                 const QString& summary) {
+                                 const QString& summary, bool meshEmbedded) {
   messageBar_->hide();
+  fileActions_->setEmbedsMesh(meshEmbedded);  // Save keeps the project's own choice
   document_->setDocument(std::move(*document), path);
   recent_->add(path);
   updateTitle();

@@ -66,6 +66,7 @@ MeshLoader::Result MeshLoader::read(const QString& path) {
                            .arg(QFileInfo(path).fileName())
                            .arg(document->mesh().faces.size());
       result.project = std::move(document);
+      result.meshEmbedded = info.meshEmbedded;
       return result;
     }
     ImportReport report;
@@ -90,7 +91,7 @@ void MeshLoader::deliver(quint64 request, const QString& path, const Result& res
   pendingRequest_ = 0;
   Q_EMIT busyChanged(false);
   if (result.project)
-    Q_EMIT projectLoaded(path, result.project, result.summary);
+    Q_EMIT projectLoaded(path, result.project, result.summary, result.meshEmbedded);
   else if (result.mesh)
     Q_EMIT loaded(path, result.mesh, result.summary);
   else

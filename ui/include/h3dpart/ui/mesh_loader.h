@@ -27,8 +27,9 @@ class MeshLoader : public QObject {
 
  Q_SIGNALS:
   void loaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  // `meshEmbedded`: the project holds its mesh (else it refers to the mesh file).
   void projectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
-                     const QString& summary);
+                     const QString& summary, bool meshEmbedded);
   void failed(const QString& path, const QString& message);
   void busyChanged(bool busy);
 
@@ -36,6 +37,7 @@ class MeshLoader : public QObject {
   struct Result {
     h3d::MeshPtr mesh;
     std::shared_ptr<h3d::PartDocument> project;
+    bool meshEmbedded = true;
     QString summary, error;
   };
   static Result read(const QString& path);
