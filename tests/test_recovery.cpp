@@ -66,6 +66,21 @@ class TestRecovery : public QObject {
     QCOMPARE(std::distance(fs::directory_iterator(store.folder()), fs::directory_iterator()), 0);
   }
 
+  void discardedSnapshotLeavesNothingToOffer() {
+    RecoveryStore store(folder("discard"));
+    store.save(unsavedWork());
+    store.discardSnapshot();  // the work was saved as a project
+    QVERIFY(!fs::exists(store.snapshotPath()));
+    QVERIFY(store.findLeftovers().empty());
+    // Another store on the folder (another session) sees this one still running.
+    RecoveryStore other(folder("discard"));
+    QVERIFY(other.findLeftovers().empty());
+    store.save(unsavedWork());  // later work is autosaved again
+    QVERIFY(fs::exists(store.snapshotPath()));
+    QVERIFY(other.findLeftovers().empty());
+    store.markCleanExit();
+  }
+
   void snapshotOfAKilledSessionIsRestored() {
     const fs::path where = folder("crash");
     QProcess child;

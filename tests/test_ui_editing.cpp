@@ -436,6 +436,10 @@ class TestUiEditing : public QObject {
     autosave.setInterval(50);
     QVERIFY(saved.wait(20000));
     autosave.setInterval(60000);
+    // Saving the project makes the snapshot stale: it goes.
+    QVERIFY(QFileInfo::exists(file));
+    QCOMPARE(window_->saveProjectAndWait(doc().projectPath(), true), QString());
+    QVERIFY(!QFileInfo::exists(file));
   }
 
   void restoreOffersTheWorkACrashLeft() {

@@ -103,6 +103,11 @@ void RecoveryStore::markCleanExit() {
   }
 }
 
+void RecoveryStore::discardSnapshot() {
+  std::error_code ec;
+  fs::remove(snapshotPath(), ec);
+}
+
 std::vector<RecoverySnapshot> RecoveryStore::findLeftovers() const {
   std::vector<RecoverySnapshot> found;
   std::error_code ec;

@@ -31,6 +31,8 @@ class Autosave : public QObject {
   void waitForWrite();
   // The session ends normally: its snapshot goes.
   void markCleanExit();
+  // The snapshot goes (the work was saved or given up); the next change writes again.
+  void discard();
   RecoveryStore& store() { return *store_; }
   quint64 savedRevision() const { return savedRevision_; }
 

@@ -42,6 +42,9 @@ class RecoveryStore {
   void save(const PartDocument& document, const std::string& projectPath = {});
   // The session ends normally: its snapshot (and lock) go.
   void markCleanExit();
+  // The work the snapshot held was saved or given up: the snapshot goes, the
+  // session (and its lock) stays, so nothing stale is offered after a crash.
+  void discardSnapshot();
 
   // Snapshots left by sessions that are no longer running, newest first.
   std::vector<RecoverySnapshot> findLeftovers() const;
