@@ -138,6 +138,7 @@ QAction* EditTools::action(ViewerTool tool) const {
 
 void EditTools::setTool(ViewerTool tool) {
   if (QAction* a = action(tool)) a->setChecked(true);
+  if (splitSeed_ >= 0) viewer_.setPreviewFaces({}, QColor());
   splitSeed_ = -1;
   // Faces are edited on the input: show it while such a tool is on.
   if (editsFaces(tool) && viewer_.showGenerated() && viewer_.hasGenerated())
@@ -232,6 +233,10 @@ void EditTools::surfaceClicked(quint32 face, const Vec3& point, Qt::KeyboardModi
     }
     splitSeed_ = long(face);
     splitPart_ = part;
+    // A small patch marks the first point until the second click.
+    const Vec3 size = doc.mesh().bounds().size();
+    const float radius = 0.01f * std::sqrt(size.x * size.x + size.y * size.y + size.z * size.z);
+    viewer_.setPreviewFaces(brushFaces(doc, face, point, radius), QColor(255, 255, 255));
     Q_EMIT message(tr("Now click the other side of %1")
                        .arg(QString::fromStdString(doc.parts()[std::size_t(part)].name)),
                    false);
@@ -240,6 +245,7 @@ void EditTools::surfaceClicked(quint32 face, const Vec3& point, Qt::KeyboardModi
   const auto seedA = std::uint32_t(splitSeed_);
   const int seedPart = splitPart_;
   splitSeed_ = -1;
+  viewer_.setPreviewFaces({}, QColor());
   if (part != seedPart) {
     Q_EMIT message(tr("Both points must be on the same part; start again"), true);
     return;
