@@ -81,6 +81,12 @@ bool JobController::stillCurrent() const {
   return jobMesh_ == document_.mesh() && jobShape_ == document_.shapeRevision();
 }
 
+void JobController::applyResult(const DocumentOptions& options, std::unique_ptr<EditCommand> edit,
+                                const QString& message) {
+  document_.setProvenance(options, modelsUsed());
+  applyResult(std::move(edit), message);
+}
+
 void JobController::applyResult(std::unique_ptr<EditCommand> edit, const QString& message) {
   const QString refused = document_.apply(std::move(edit));
   if (refused.isEmpty())
@@ -118,8 +124,7 @@ void JobController::onSegmented(quint64 job, SegmentationPtr segmentation) {
   DocumentOptions options = document_.model().options();
   options.seed = segmentOptions_.seed;
   options.postprocess = segmentOptions_.postprocess;
-  document_.setProvenance(options, modelsUsed());
-  applyResult(std::make_unique<SetSegmentationCommand>(*segmentation),
+  applyResult(options, std::make_unique<SetSegmentationCommand>(*segmentation),
               tr("Segmented into %n part(s)", nullptr, parts));
 }
 
@@ -137,8 +142,7 @@ void JobController::onGenerated(quint64 job, GeneratedPartsPtr parts) {
   const int count = int(parts->parts.size());
   DocumentOptions options = document_.model().options();
   options.resolution = generateOptions_.resolution;
-  document_.setProvenance(options, modelsUsed());
-  applyResult(std::make_unique<SetGeneratedCommand>(*parts),
+  applyResult(options, std::make_unique<SetGeneratedCommand>(*parts),
               tr("Generated %n part(s)", nullptr, count));
 }
 

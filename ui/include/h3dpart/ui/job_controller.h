@@ -60,6 +60,9 @@ class JobController : public QObject {
   void onFailed(quint64 job, const QString& message, int exitCode);
   void onCancelled(quint64 job);
   void applyResult(std::unique_ptr<EditCommand> edit, const QString& message);
+  // The same, recording the options and the model packages that made the result.
+  void applyResult(const DocumentOptions& options, std::unique_ptr<EditCommand> edit,
+                   const QString& message);
   std::vector<ModelRef> modelsUsed() const;
 
   InferenceEngine& engine_;
