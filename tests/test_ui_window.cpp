@@ -3,6 +3,7 @@
 // bad file, segments and generates, cancels, and its model panel follows the
 // manager (sequential: the segmenter leaves before the generator loads).
 #include <QAction>
+#include <QComboBox>
 #include <QDropEvent>
 #include <QFile>
 #include <QMimeData>
@@ -11,6 +12,7 @@
 #include <QtTest>
 #include <memory>
 
+#include "../ui/src/recent_files.h"
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"
@@ -261,6 +263,35 @@ class TestUiWindow : public QObject {
     QVERIFY(segResident);
     QVERIFY(genResident);
     QCOMPARE(seen.last(), qMakePair(QStringLiteral("Unloaded"), QStringLiteral("Unloaded")));
+  }
+
+  void openedFilesAreRecentAndMissingOnesLeaveTheList() {
+    const QStringList recent = window_->recentFiles().files();
+    QVERIFY(!recent.isEmpty());
+    QVERIFY(recent.first().endsWith("table.glb"));  // the last file opened
+    const QString gone = tmp_.filePath("moved-away.glb");
+    window_->recentFiles().add(gone);
+    QSignalSpy failed(&window_->loader(), &ui::MeshLoader::failed);
+    window_->openFile(gone);
+    QVERIFY(failed.wait(20000));
+    QVERIFY(window_->messageText().contains("moved-away.glb"));
+    QVERIFY(!window_->recentFiles().files().contains(QFileInfo(gone).absoluteFilePath()));
+  }
+
+  void windowLayoutAndPanelSettingsSurviveARestart() {
+    window_->resize(1111, 733);
+    QComboBox* policy = window_->modelPanel().policyBox();
+    policy->setCurrentIndex(policy->findData(int(Policy::Keep)));
+    QVERIFY(window_->close());  // saves the settings
+    MainWindow next(*engine_, nullptr, tmp_.filePath("recovery").toStdString());
+    QCOMPARE(next.size(), QSize(1111, 733));
+    QVERIFY(engine_->manager().config().policy == Policy::Keep);
+    QCOMPARE(next.modelPanel().policyBox()->currentData().toInt(), int(Policy::Keep));
+    QComboBox* again = next.modelPanel().policyBox();
+    again->setCurrentIndex(again->findData(int(Policy::Sequential)));
+    window_->resize(1280, 800);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
   }
 };
 

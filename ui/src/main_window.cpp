@@ -171,6 +171,7 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
     stageLabel_->clear();
     statusBar()->clearMessage();
     showMessage(tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), message), true);
+    if (!QFileInfo::exists(path)) recent_->remove(path);  // a moved or deleted file
   });
   connect(loader_, &MeshLoader::busyChanged, this, [this](bool busy) {
     if (busy) stageLabel_->setText(tr("reading file…"));

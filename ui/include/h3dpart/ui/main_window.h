@@ -55,6 +55,7 @@ class MainWindow : public QMainWindow {
   MeshViewer& viewer() const { return *viewer_; }
   PartsPanel& partsPanel() const { return *parts_; }
   ModelPanel& modelPanel() const { return *models_; }
+  RecentFiles& recentFiles() const { return *recent_; }
   QAction* segmentAction() const { return segment_; }
   QAction* generateAction() const { return generate_; }
   QAction* cancelAction() const { return cancel_; }

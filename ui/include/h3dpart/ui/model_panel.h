@@ -35,6 +35,7 @@ class ModelPanel : public QWidget {
   void refresh();
   void setPollInterval(int ms);
   QTableWidget* table() const { return table_; }
+  QComboBox* policyBox() const { return policy_; }
   QString stateText(const QString& model) const;  // the State cell of a model's row
   QString deviceNote() const;
   int redraws() const { return redraws_; }  // how often the snapshot changed the view
