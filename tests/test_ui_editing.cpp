@@ -227,6 +227,19 @@ class TestUiEditing : public QObject {
     QCOMPARE(model().faceLabels()[faces[0]], model().partCount() - 1);
     window_->undoAction()->trigger();
     QVERIFY(model() == segmented_);
+    // No part selected: one message for the whole stroke, nothing painted.
+    window_->partsPanel().selectParts({});
+    window_->clearMessage();
+    int messages = 0;
+    QObject scope;
+    connect(&tools, &ui::EditTools::message, &scope, [&messages] { ++messages; });
+    const int index = undo().index();
+    tools.brushDab(face, point);
+    tools.brushDab(face, point);
+    tools.brushStrokeFinished();
+    QCOMPARE(messages, 1);
+    QCOMPARE(undo().index(), index);
+    QVERIFY(window_->messageText().contains("Select the part"));
     tools.setTool(ui::ViewerTool::Navigate);
   }
 

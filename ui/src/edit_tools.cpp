@@ -259,7 +259,7 @@ void EditTools::surfaceClicked(quint32 face, const Vec3& point, Qt::KeyboardModi
 
 void EditTools::brushDab(quint32 face, const Vec3& point) {
   const PartDocument& doc = document_.model();
-  if (face >= doc.faceLabels().size()) return;
+  if (face >= doc.faceLabels().size() || strokeRefused_) return;
   if (stroke_.empty()) {
     const auto mods = QGuiApplication::keyboardModifiers();
     strokeNewPart_ = mods & Qt::ShiftModifier;
@@ -267,6 +267,7 @@ void EditTools::brushDab(quint32 face, const Vec3& point) {
     if (!strokeNewPart_ && strokeTarget_ < 0 && !(mods & Qt::ControlModifier)) {
       Q_EMIT message(tr("Select the part to paint into (Shift paints a new part, Ctrl unassigns)"),
                      true);
+      strokeRefused_ = true;  // said once; the rest of this stroke does nothing
       return;
     }
     inStroke_.assign(doc.faceLabels().size(), false);
@@ -285,6 +286,7 @@ void EditTools::brushDab(quint32 face, const Vec3& point) {
 }
 
 void EditTools::brushStrokeFinished() {
+  strokeRefused_ = false;
   if (stroke_.empty()) return;
   std::vector<std::uint32_t> faces;
   faces.swap(stroke_);

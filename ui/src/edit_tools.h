@@ -76,6 +76,7 @@ class EditTools : public QObject {
   std::vector<bool> inStroke_;
   int strokeTarget_ = -1;
   bool strokeNewPart_ = false;
+  bool strokeRefused_ = false;  // this stroke has no part to paint into
 };
 
 }  // namespace h3d::ui
