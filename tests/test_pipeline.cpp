@@ -153,6 +153,33 @@ class TestPipeline : public QObject {
     QVERIFY(detail::isClosedManifold(gen.parts.front().mesh));
   }
 
+  // A box cut thinner than a grid cell (half the table top at a coarse
+  // resolution) still gets a few cells across: a slab, not scattered blobs.
+  void thinEditedBoxStillMakesTheWholePiece() {
+    Progress progress;
+    Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
+    int widest = 0;
+    for (int k = 1; k < seg.partCount(); ++k)
+      if (seg.parts[std::size_t(k)].box.size().x > seg.parts[std::size_t(widest)].box.size().x)
+        widest = k;
+    Box3& box = seg.parts[std::size_t(widest)].box;
+    box.lo.y = (box.lo.y + box.hi.y) / 2;  // the upper half of the top
+    GenerateOptions options;
+    options.resolution = 16;  // cells as thick as the whole top
+    options.onlyParts = {widest};
+    const GeneratedParts gen = generate(table_.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Mesh& piece = gen.parts.front().mesh;
+    QVERIFY(detail::isClosedManifold(piece));
+    const Box3 got = piece.bounds();
+    QVERIFY2(got.size().x > 0.8f * box.size().x && got.size().z > 0.8f * box.size().z,
+             qPrintable(QString("piece %1 x %2 of box %3 x %4")
+                            .arg(got.size().x)
+                            .arg(got.size().z)
+                            .arg(box.size().x)
+                            .arg(box.size().z)));
+  }
+
   void cutByLabelsAndRefresh() {
     Segmentation seg;
     seg.faceLabels.assign(table_.mesh.faces.size(), 0);

@@ -255,9 +255,14 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     if (box.empty()) continue;
     const Vec3 size = box.size();
     const float extent = std::max({size.x, size.y, size.z, 1e-4f});
+    const float shortest = std::max({std::min({size.x, size.y, size.z}), 1e-6f});
+    const float res = static_cast<float>(options.resolution);
+    // A thin box (a plate, or a part the user cut with its box) still gets a
+    // few cells across, at most 4x finer than asked along the longest side.
+    const float step = std::max(std::min(extent / res, shortest / 4.f), extent / (4.f * res));
     named["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
     const detail::ScalarGrid grid = evaluateHierarchically(
-        box, extent / static_cast<float>(options.resolution),
+        box, step,
         [&](const std::vector<Vec3>& queries) {
           named["queries"] = vecTensor(queries);
           torch::Tensor field = runByName(manifest, handle, decoder, named).reshape({-1});
