@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/model_manager.h"
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
   }
   if (parser.isSet(firstFrame)) {
     QObject::connect(&window.viewer(), &h3d::ui::MeshViewer::frameRendered, &app, [&] {
+      static bool seen = false;  // the first frame only (more may follow before the quit)
+      if (std::exchange(seen, true)) return;
       // Queued: the frame is on screen once the event loop runs again.
       QTimer::singleShot(0, &app, [&] {
         // main() to first frame, and the wall clock so a caller can add the
