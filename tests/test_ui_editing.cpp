@@ -81,7 +81,7 @@ class TestUiEditing : public QObject {
     return {0, Vec3{}};
   }
 
-  void shot(const QString& name) { uitest::keepShot(window_->screenshot(), name); }
+  void shot(const QString& name) { uitest::keepShot(window_->grab().toImage(), name); }
 
  private Q_SLOTS:
   void initTestCase() {

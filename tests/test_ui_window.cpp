@@ -58,7 +58,7 @@ class TestUiWindow : public QObject {
     QVERIFY(loaded.wait(20000));
   }
 
-  void shot(const QString& name) { uitest::keepShot(window_->screenshot(), name); }
+  void shot(const QString& name) { uitest::keepShot(window_->grab().toImage(), name); }
 
  private Q_SLOTS:
   void initTestCase() {

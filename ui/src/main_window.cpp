@@ -16,7 +16,6 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPainter>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
@@ -543,16 +542,6 @@ void MainWindow::showMessage(const QString& text, bool error) {
             : "#messageBar{background:#d9ecdb;border-bottom:1px solid #9fc8a4}");
   messageBar_->show();
   if (error) QApplication::beep();
-}
-
-QImage MainWindow::screenshot() {
-  QImage image = grab().toImage();
-  const QImage view = viewer_->renderImage();
-  if (!view.isNull()) {
-    QPainter painter(&image);
-    painter.drawImage(QRectF(viewer_->mapTo(this, QPoint(0, 0)), viewer_->size()), view);
-  }
-  return image;
 }
 
 void MainWindow::clearMessage() {

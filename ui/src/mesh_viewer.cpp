@@ -28,16 +28,13 @@
 #include <vtkRenderer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
-#include <QApplication>
 #include <QColor>
 #include <QElapsedTimer>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOpenGLContext>
-#include <QOpenGLWindow>
 #include <QPainter>
 #include <QTimer>
-#include <QVBoxLayout>
 #include <QWheelEvent>
 
 #include <climits>
@@ -170,8 +167,9 @@ struct MeshViewer::Impl {
   // VTK asks to make its context current / whether it is: the context is Qt's.
   static void onMakeCurrent(vtkObject*, unsigned long, void* clientData, void*) {
     auto* self = static_cast<Impl*>(clientData);
-    // Making Qt's context current may change the framebuffer binding behind
-    // VTK's back. So only when not current, and then VTK re-reads the bindings.
+    // QOpenGLWidget::makeCurrent() also binds the widget's framebuffer; done
+    // while VTK believes its own is bound, VTK would attach its buffers to
+    // Qt's. So only when not current, and then VTK re-reads the bindings.
     if (!self->q->context() || QOpenGLContext::currentContext() == self->q->context()) return;
     self->q->makeCurrent();
     self->window->GetState()->ResetFramebufferBindings();
@@ -769,62 +767,10 @@ struct MeshViewer::Impl {
   }
 };
 
-// The GL window inside the viewer: paints through the viewer and hands every
-// input event to it, so the viewer handles input like any widget. It never
-// takes the keyboard focus (the viewer widget does), so the main window's
-// shortcuts keep working while the pointer is over the 3D view.
-class MeshViewer::Surface : public QOpenGLWindow {
- public:
-  explicit Surface(MeshViewer* viewer) : QOpenGLWindow(NoPartialUpdate), viewer_(viewer) {
-    setFlag(Qt::WindowDoesNotAcceptFocus);
-  }
-
- protected:
-  void initializeGL() override { viewer_->initializeGL(); }
-  void resizeGL(int w, int h) override { viewer_->resizeGL(w, h); }
-  void paintGL() override { viewer_->paintGL(); }
-  bool event(QEvent* e) override {
-    switch (e->type()) {
-      case QEvent::MouseButtonPress:
-      case QEvent::MouseButtonDblClick:
-        viewer_->setFocus(Qt::MouseFocusReason);
-        [[fallthrough]];
-      case QEvent::MouseButtonRelease:
-      case QEvent::MouseMove:
-      case QEvent::Wheel:
-      case QEvent::Enter:
-      case QEvent::Leave:
-      case QEvent::KeyPress:
-      case QEvent::KeyRelease:
-        QApplication::sendEvent(viewer_, e);
-        return true;
-      case QEvent::DragEnter:
-      case QEvent::DragMove:
-      case QEvent::DragLeave:
-      case QEvent::Drop:
-        // Files dropped on the view open like files dropped on the window.
-        QApplication::sendEvent(viewer_->window(), e);
-        return true;
-      default:
-        return QOpenGLWindow::event(e);
-    }
-  }
-
- private:
-  MeshViewer* viewer_;
-};
-
-MeshViewer::MeshViewer(QWidget* parent)
-    : QWidget(parent), d_(std::make_unique<Impl>(this)), surface_(new Surface(this)) {
+MeshViewer::MeshViewer(QWidget* parent) : QOpenGLWidget(parent), d_(std::make_unique<Impl>(this)) {
   setFocusPolicy(Qt::StrongFocus);
   setMouseTracking(true);
   setMinimumSize(320, 240);
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
-  QWidget* container = QWidget::createWindowContainer(surface_, this);
-  container->setFocusPolicy(Qt::NoFocus);
-  container->setMouseTracking(true);
-  layout->addWidget(container);
 
   auto& d = *d_;
   // The window renders only inside paintGL, into its own framebuffer, which we blit.
@@ -1284,32 +1230,7 @@ int MeshViewer::hoveredPart() const {
 }
 
 QImage MeshViewer::renderImage() {
-  // A window's back buffer is undefined after a swap: draw a frame, read it.
-  if (!surface_->isValid()) return {};
-  surface_->makeCurrent();
-  paintGL();
-  return surface_->grabFramebuffer();
-}
-
-void MeshViewer::update() {
-  surface_->update();
-}
-
-QOpenGLContext* MeshViewer::context() const {
-  return surface_->context();
-}
-
-void MeshViewer::makeCurrent() {
-  surface_->makeCurrent();
-}
-
-void MeshViewer::doneCurrent() {
-  surface_->doneCurrent();
-}
-
-void MeshViewer::setCursor(const QCursor& cursor) {
-  QWidget::setCursor(cursor);
-  surface_->setCursor(cursor);
+  return grabFramebuffer();
 }
 
 double MeshViewer::lastFrameMs() const {
@@ -1372,10 +1293,10 @@ void MeshViewer::paintGL() {
   state->Reset();  // Qt changed GL state behind VTK's back
   state->Push();
   d.window->Render();
-  // VTK rendered into its own framebuffer; copy it into the window's.
-  state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, surface_->defaultFramebufferObject());
+  // VTK rendered into its own framebuffer; copy it into the widget's (never 0).
+  state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
   d.window->BlitDisplayFramebuffer(0, 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-  // Every pixel opaque, whatever the window's alpha does.
+  // The widget is composited with alpha: make every pixel opaque.
   state->vtkglColorMask(false, false, false, true);
   state->vtkglClearColor(0, 0, 0, 1);
   state->vtkglClear(GL_COLOR_BUFFER_BIT);
@@ -1394,7 +1315,7 @@ bool MeshViewer::event(QEvent* event) {
     default:
       break;
   }
-  return QWidget::event(event);
+  return QOpenGLWidget::event(event);
 }
 
 namespace {
@@ -1544,7 +1465,7 @@ void MeshViewer::keyPressEvent(QKeyEvent* e) {
       (e->modifiers() & Qt::ControlModifier) ? 1 : 0, (e->modifiers() & Qt::ShiftModifier) ? 1 : 0,
       text.isEmpty() ? 0 : text[0], e->isAutoRepeat() ? 1 : 0, sym.constData());
   d_->interactor->InvokeEvent(vtkCommand::KeyPressEvent);
-  QWidget::keyPressEvent(e);
+  QOpenGLWidget::keyPressEvent(e);
 }
 
 void MeshViewer::keyReleaseEvent(QKeyEvent* e) {
@@ -1554,7 +1475,7 @@ void MeshViewer::keyReleaseEvent(QKeyEvent* e) {
       (e->modifiers() & Qt::ControlModifier) ? 1 : 0, (e->modifiers() & Qt::ShiftModifier) ? 1 : 0,
       text.isEmpty() ? 0 : text[0], e->isAutoRepeat() ? 1 : 0, sym.constData());
   d_->interactor->InvokeEvent(vtkCommand::KeyReleaseEvent);
-  QWidget::keyReleaseEvent(e);
+  QOpenGLWidget::keyReleaseEvent(e);
 }
 
 void MeshViewer::leaveEvent(QEvent* e) {
@@ -1566,7 +1487,7 @@ void MeshViewer::leaveEvent(QEvent* e) {
   d_->interactor->LeaveEvent();
   d_->hoverTimer.stop();
   d_->setHovered(kNoPart);
-  QWidget::leaveEvent(e);
+  QOpenGLWidget::leaveEvent(e);
 }
 
 }  // namespace h3d::ui

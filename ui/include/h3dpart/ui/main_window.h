@@ -79,9 +79,6 @@ class MainWindow : public QMainWindow {
   // true when a snapshot was restored.
   bool offerRecovery();
   QString messageText() const;  // the message bar's text ("" when hidden)
-  // The window as on screen, the 3D view included (QWidget::grab() cannot see
-  // into the view's GL window).
-  QImage screenshot();
   QString stageText() const;
 
   // Exports the current parts (generated, else the input cut by labels) to

@@ -1,29 +1,23 @@
 #pragma once
-// The 3D view: VTK's generic render window drawn into a QOpenGLWindow that
-// sits in this widget through a window container. (A QOpenGLWidget would make
-// Qt composite the whole main window through OpenGL on every repaint of any
-// widget: with software GL that alone stalls the event loop 40-130 ms.)
-// Input events reach this widget as usual. No VTK type appears here; the
-// scene lives in a private implementation.
+// The 3D view: a QOpenGLWidget that hosts VTK's generic render window. No VTK
+// type appears here; the scene lives in a private implementation.
 //
 // It shows two layers: the input (one mesh, or one actor per segmented part)
 // and the generated parts. Parts are addressed by their label, so visibility
 // and highlight follow a part from segmentation to generation.
 #include <QColor>
 #include <QImage>
+#include <QOpenGLWidget>
 #include <QPointF>
 #include <QPolygonF>
 #include <QString>
 #include <QVector>
-#include <QWidget>
 #include <climits>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "h3dpart/engine/inference_engine.h"
-
-class QOpenGLContext;
 
 namespace h3d::ui {
 
@@ -38,7 +32,7 @@ struct PartStyle {
 // What a left press does in the view. Middle/right/wheel always navigate.
 enum class ViewerTool { Navigate, Prompt, Split, Brush, Lasso, Rectangle, Box };
 
-class MeshViewer : public QWidget {
+class MeshViewer : public QOpenGLWidget {
   Q_OBJECT
  public:
   explicit MeshViewer(QWidget* parent = nullptr);
@@ -129,13 +123,6 @@ class MeshViewer : public QWidget {
   void setFinishEachFrame(bool on);
   std::size_t triangleCount() const;  // of the layer on screen
 
-  // The GL surface, as a QOpenGLWidget would offer it.
-  void update();  // schedules a frame
-  QOpenGLContext* context() const;
-  void makeCurrent();
-  void doneCurrent();
-  void setCursor(const QCursor& cursor);
-
  Q_SIGNALS:
   void hoveredPartChanged(int label, const QString& name);
   void partsChanged();  // the set of parts on screen changed
@@ -154,6 +141,9 @@ class MeshViewer : public QWidget {
   void boxEdited(h3d::Box3 box);
 
  protected:
+  void initializeGL() override;
+  void resizeGL(int w, int h) override;
+  void paintGL() override;
   bool event(QEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
@@ -165,14 +155,8 @@ class MeshViewer : public QWidget {
   void leaveEvent(QEvent* event) override;
 
  private:
-  class Surface;
-  void initializeGL();
-  void resizeGL(int w, int h);
-  void paintGL();
-
   struct Impl;
   std::unique_ptr<Impl> d_;
-  Surface* surface_;
 };
 
 }  // namespace h3d::ui
