@@ -28,6 +28,15 @@ std::vector<fixtures::Sdf> shapeByName(const QString& name) {
   return fixtures::robot();
 }
 
+// The part whose box is longest along `axis`.
+int largestAlong(const Segmentation& seg, int axis) {
+  int best = 0;
+  for (int k = 1; k < seg.partCount(); ++k)
+    if (seg.parts[std::size_t(k)].box.size()[axis] > seg.parts[std::size_t(best)].box.size()[axis])
+      best = k;
+  return best;
+}
+
 }  // namespace
 
 class TestPipeline : public QObject {
@@ -133,10 +142,7 @@ class TestPipeline : public QObject {
   void generateUsesEditedBoxes() {
     Progress progress;
     Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
-    int tallest = 0;
-    for (int k = 1; k < seg.partCount(); ++k)
-      if (seg.parts[std::size_t(k)].box.size().y > seg.parts[std::size_t(tallest)].box.size().y)
-        tallest = k;
+    const int tallest = largestAlong(seg, 1);
     Box3& box = seg.parts[std::size_t(tallest)].box;
     const float fullTop = box.hi.y;
     box.hi.y = (box.lo.y + box.hi.y) / 2;
@@ -158,10 +164,7 @@ class TestPipeline : public QObject {
   void thinEditedBoxStillMakesTheWholePiece() {
     Progress progress;
     Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
-    int widest = 0;
-    for (int k = 1; k < seg.partCount(); ++k)
-      if (seg.parts[std::size_t(k)].box.size().x > seg.parts[std::size_t(widest)].box.size().x)
-        widest = k;
+    const int widest = largestAlong(seg, 0);
     Box3& box = seg.parts[std::size_t(widest)].box;
     box.lo.y = (box.lo.y + box.hi.y) / 2;  // the upper half of the top
     GenerateOptions options;
