@@ -249,6 +249,20 @@ class TestUiViewerTools : public QObject {
     QCOMPARE(spy.count(), 1);
   }
 
+  void doubleClickIsOneClick() {
+    fresh(ViewerTool::Split);
+    QSignalSpy spy(viewer_.get(), &MeshViewer::surfaceClicked);
+    const QPointF at = viewer_->projectToWidget(sideCentre(kBox1, kPlusZ));
+    // What Qt sends for a double click: press, release, double-click, release.
+    press(at);
+    release(at);
+    send(QEvent::MouseButtonDblClick, at, Qt::LeftButton, Qt::LeftButton);
+    release(at);
+    QCOMPARE(spy.count(), 1);
+    click(at);  // the next single click counts again
+    QCOMPARE(spy.count(), 2);
+  }
+
   void leftDragInPromptRotatesInsteadOfClicking() {
     fresh(ViewerTool::Prompt);
     QSignalSpy spy(viewer_.get(), &MeshViewer::surfaceClicked);

@@ -42,6 +42,7 @@
 #include <map>
 #include <numeric>
 #include <unordered_map>
+#include <utility>
 
 #include "h3dpart/mesh_io.h"
 #include "vtk_scene.h"
@@ -127,6 +128,7 @@ struct MeshViewer::Impl {
   QTimer hoverTimer;
   QPoint hoverPos;
   bool dragging = false;
+  bool secondOfDoubleClick = false;  // a double-click is one click, not two
   QMetaObject::Connection contextWatch;
 
   // Name and colour set by setPartStyles, by label (reset by setInput).
@@ -1384,6 +1386,7 @@ void MeshViewer::mouseDoubleClickEvent(QMouseEvent* e) {
   if (e->button() == Qt::LeftButton) {
     d.leftDown = true;
     d.pressPos = e->position();
+    d.secondOfDoubleClick = true;  // its release is not a second click
     d.toolDrag = d.toolOwnsLeft(e->modifiers());
     if (d.toolDrag) {  // a second press of a tool: one more stroke
       d.toolPress(e->position());
@@ -1400,6 +1403,7 @@ void MeshViewer::mouseReleaseEvent(QMouseEvent* e) {
   auto& d = *d_;
   const unsigned long ev = releaseEventFor(e->button());
   if (ev == vtkCommand::NoEvent) return;
+  const bool repeat = e->button() == Qt::LeftButton && std::exchange(d.secondOfDoubleClick, false);
   if (e->button() == Qt::LeftButton && d.leftDown) {
     d.leftDown = false;
     if (d.toolDrag) {
@@ -1413,7 +1417,7 @@ void MeshViewer::mouseReleaseEvent(QMouseEvent* e) {
   setEventInfo(d.interactor, e->position(), e->modifiers(), devicePixelRatioF(), false);
   d.interactor->InvokeEvent(ev);
   d.dragging = e->buttons() != Qt::NoButton;
-  if (e->button() == Qt::LeftButton && distance(e->position(), d.pressPos) < kClickSlop)
+  if (e->button() == Qt::LeftButton && !repeat && distance(e->position(), d.pressPos) < kClickSlop)
     d.click(e->position(), e->modifiers());
   e->accept();
 }
