@@ -93,9 +93,7 @@ inline Shape fuse(const std::vector<Sdf>& prims, float step) {
   out.parts = static_cast<int>(prims.size());
   out.labels.resize(out.mesh.faces.size());
   for (std::size_t f = 0; f < out.mesh.faces.size(); ++f) {
-    const auto& t = out.mesh.faces[f];
-    const Vec3 c =
-        (out.mesh.vertices[t[0]] + out.mesh.vertices[t[1]] + out.mesh.vertices[t[2]]) / 3.f;
+    const Vec3 c = out.mesh.faceCentroid(f);
     int best = 0;
     float bd = 1e9f;
     for (std::size_t s = 0; s < prims.size(); ++s) {

@@ -73,11 +73,7 @@ class TestUiEditing : public QObject {
     const auto& labels = model().faceLabels();
     std::size_t seen = 0;
     for (std::uint32_t f = 0; f < labels.size(); ++f)
-      if (labels[f] == part && seen++ == nth) {
-        const auto& t = model().mesh().faces[f];
-        const auto& v = model().mesh().vertices;
-        return {f, (v[t[0]] + v[t[1]] + v[t[2]]) / 3.f};
-      }
+      if (labels[f] == part && seen++ == nth) return {f, model().mesh().faceCentroid(f)};
     return {0, Vec3{}};
   }
 
@@ -255,10 +251,7 @@ class TestUiEditing : public QObject {
     const auto [first, p0] = faceOf(part);
     for (std::uint32_t f = 0; f < labels.size(); ++f) {
       if (labels[f] != part) continue;
-      const auto& t = model().mesh().faces[f];
-      const auto& v = model().mesh().vertices;
-      const Vec3 c = (v[t[0]] + v[t[1]] + v[t[2]]) / 3.f;
-      const float d = length(c - p0);
+      const float d = length(model().mesh().faceCentroid(f) - p0);
       if (d > best) {
         best = d;
         b = f;

@@ -66,11 +66,6 @@ Vec3 sideCentre(const Box3& b, Side side) {
   return p;
 }
 
-Vec3 faceCentroid(const Mesh& m, std::uint32_t f) {
-  const Triangle& t = m.faces[f];
-  return (m.vertices[t[0]] + m.vertices[t[1]] + m.vertices[t[2]]) / 3.f;
-}
-
 // A UV sphere with about `triangles` triangles, labelled in `parts` slices.
 std::pair<MeshPtr, std::shared_ptr<Segmentation>> sphere(int triangles, int parts) {
   const int n = std::max(8, int(std::sqrt(triangles / 2.0)));
@@ -405,7 +400,7 @@ class TestUiViewerTools : public QObject {
 
   void previewFacesAreDrawnOnTop() {
     fresh(ViewerTool::Brush);
-    const QPointF at = viewer_->projectToWidget(faceCentroid(*mesh_, faceOf(0, kPlusY)));
+    const QPointF at = viewer_->projectToWidget(mesh_->faceCentroid(faceOf(0, kPlusY)));
     const QColor before = pixelAt(frame(), at);
     viewer_->setPreviewFaces({faceOf(0, kPlusY), faceOf(0, kPlusY, 1)}, QColor(255, 0, 0));
     const QImage img = frame();

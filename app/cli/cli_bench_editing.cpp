@@ -43,11 +43,6 @@ nlohmann::json timeEdit(EditHistory& history, std::unique_ptr<EditCommand> edit)
   return r;
 }
 
-Vec3 centroid(const Mesh& mesh, std::uint32_t f) {
-  const auto& t = mesh.faces[f];
-  return (mesh.vertices[t[0]] + mesh.vertices[t[1]] + mesh.vertices[t[2]]) / 3.f;
-}
-
 int largestPart(const PartDocument& doc) {
   std::vector<std::size_t> faces(std::size_t(doc.partCount()), 0);
   for (int l : doc.faceLabels())
@@ -64,7 +59,7 @@ std::pair<std::uint32_t, std::uint32_t> farFaces(const PartDocument& doc, int pa
   float loV = INFINITY, hiV = -INFINITY;
   for (std::uint32_t f = 0; f < doc.faceLabels().size(); ++f) {
     if (doc.faceLabels()[f] != part) continue;
-    const float v = centroid(doc.mesh(), f)[axis];
+    const float v = doc.mesh().faceCentroid(f)[axis];
     if (v < loV) loV = v, lo = f;
     if (v > hiV) hiV = v, hi = f;
   }
@@ -109,7 +104,8 @@ nlohmann::json benchOne(const Mesh& base, const std::string& sizeText, const fs:
   // A brush dab of 5% of the diagonal on the largest part, then painting it.
   std::vector<std::uint32_t> brushed;
   const float radius = 0.05f * mesh->bounds().diagonal();
-  const double brushMs = millis([&] { brushed = brushFaces(doc, a, centroid(*mesh, a), radius); });
+  const double brushMs =
+      millis([&] { brushed = brushFaces(doc, a, mesh->faceCentroid(a), radius); });
   nlohmann::json paint = timeEdit(history, std::make_unique<PaintFacesCommand>(brushed, other));
   paint["brush_search_ms"] = brushMs;
   paint["faces"] = brushed.size();
@@ -118,7 +114,7 @@ nlohmann::json benchOne(const Mesh& base, const std::string& sizeText, const fs:
   // A point prompt through the segmenter, its answer as a new part.
   std::vector<bool> mask;
   const double promptMs =
-      millis([&] { mask = segmentPrompt(*mesh, centroid(*mesh, b), manager, so, progress); });
+      millis([&] { mask = segmentPrompt(*mesh, mesh->faceCentroid(b), manager, so, progress); });
   nlohmann::json prompt =
       timeEdit(history, std::make_unique<AssignMaskCommand>(mask, MaskMode::NewPart));
   prompt["segmenter_ms"] = promptMs;

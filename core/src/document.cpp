@@ -104,11 +104,6 @@ std::shared_ptr<const PartDocument::Adjacency> buildAdjacency(const Mesh& mesh) 
   return adj;
 }
 
-Vec3 centroid(const Mesh& mesh, std::uint32_t f) {
-  const auto& t = mesh.faces[f];
-  return (mesh.vertices[t[0]] + mesh.vertices[t[1]] + mesh.vertices[t[2]]) / 3.f;
-}
-
 }  // namespace
 
 Rgb defaultPartColor(int index) {
@@ -198,7 +193,7 @@ std::vector<std::uint32_t> brushFaces(const PartDocument& doc, std::uint32_t fac
   const auto& adj = doc.adjacency();
   const float r2 = radius * radius;
   auto inside = [&](std::uint32_t f) {
-    const Vec3 d = centroid(mesh, f) - point;
+    const Vec3 d = mesh.faceCentroid(f) - point;
     return dot(d, d) <= r2;
   };
   // Breadth-first from the touched face; it is always painted.
@@ -424,11 +419,11 @@ void SplitPartCommand::compute(const PartDocument& doc, Draft& draft) const {
     const auto [d, f] = queue.top();
     queue.pop();
     if (d > dist[f]) continue;
-    const Vec3 cf = centroid(mesh, f);
+    const Vec3 cf = mesh.faceCentroid(f);
     for (std::uint32_t i = adj.offsets[f]; i < adj.offsets[f + 1]; ++i) {
       const std::uint32_t g = adj.neighbours[i];
       if (draft.labels[g] != part_) continue;
-      const double nd = d + length(centroid(mesh, g) - cf);
+      const double nd = d + length(mesh.faceCentroid(g) - cf);
       if (nd < dist[g]) {
         dist[g] = nd;
         owner[g] = owner[f];

@@ -13,6 +13,11 @@ Vec3 Mesh::faceNormal(std::size_t f) const {
   return normalized(cross(vertices[t[1]] - vertices[t[0]], vertices[t[2]] - vertices[t[0]]));
 }
 
+Vec3 Mesh::faceCentroid(std::size_t f) const {
+  const Triangle& t = faces[f];
+  return (vertices[t[0]] + vertices[t[1]] + vertices[t[2]]) / 3.f;
+}
+
 double Mesh::faceArea(std::size_t f) const {
   const Triangle& t = faces[f];
   return 0.5 * length(cross(vertices[t[1]] - vertices[t[0]], vertices[t[2]] - vertices[t[0]]));

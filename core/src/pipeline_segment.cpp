@@ -244,10 +244,7 @@ std::vector<int> faceLabelsFromSamples(const Mesh& normalized, const SurfaceSamp
   for (std::size_t f = 0; f < nf; ++f) {
     if (labels[f] >= 0) continue;
     if ((f & 4095) == 0) progress.checkCancel();
-    const auto& t = normalized.faces[f];
-    const Vec3 c =
-        (normalized.vertices[t[0]] + normalized.vertices[t[1]] + normalized.vertices[t[2]]) / 3.f;
-    labels[f] = pointLabels[grid.nearest(c)];
+    labels[f] = pointLabels[grid.nearest(normalized.faceCentroid(f))];
   }
   return labels;
 }

@@ -68,6 +68,7 @@ struct Mesh {
   double area() const;
   Vec3 faceNormal(std::size_t f) const;  // unit normal, zero for degenerate faces
   double faceArea(std::size_t f) const;
+  Vec3 faceCentroid(std::size_t f) const;
 };
 
 // One output part: a mesh with a label and a display name.
