@@ -19,8 +19,7 @@ namespace h3d::ui {
 namespace {
 
 QString withProjectExtension(QString path) {
-  if (!path.endsWith(QLatin1String(kProjectExtension), Qt::CaseInsensitive))
-    path += QLatin1String(kProjectExtension);
+  if (!MeshLoader::isProject(path)) path += QLatin1String(kProjectExtension);
   return path;
 }
 
@@ -110,7 +109,7 @@ void FileActions::chooseAndSave() {
   const QString path = askSavePath ? askSavePath(&embed) : QString();
   if (path.isEmpty()) return;
   setLastFolder(QFileInfo(path).absolutePath());
-  saveProjectTo(withProjectExtension(path), embed);
+  saveProjectTo(path, embed);
 }
 
 QString FileActions::dialogSavePath(bool* embed) {
@@ -137,8 +136,9 @@ QString FileActions::dialogSavePath(bool* embed) {
   return dialog.selectedFiles().first();
 }
 
-bool FileActions::saveProjectTo(const QString& path, bool embedMesh) {
+bool FileActions::saveProjectTo(const QString& requested, bool embedMesh) {
   if (writer_ || !document_.hasMesh()) return false;
+  const QString path = withProjectExtension(requested);
   // The writer works on a copy: the user may go on editing meanwhile. What is
   // marked clean is the state that was copied.
   auto copy = std::make_shared<const PartDocument>(document_.model());

@@ -28,8 +28,9 @@ class FileActions : public QObject {
   void setLastFolder(const QString& folder);
   // Writes the current result to `path` (format by extension), asynchronously.
   void exportTo(const QString& path);
-  // Saves the project to `path` (embedding the mesh or referencing its file),
-  // asynchronously; `saved` or `saveFailed` follows. False if a write is running.
+  // Saves the project to `path` (".h3dp" added when missing; embedding the mesh
+  // or referencing its file), asynchronously; `saved` or `saveFailed` follows.
+  // False if a write is running.
   bool saveProjectTo(const QString& path, bool embedMesh);
   bool writing() const { return writer_ != nullptr; }
   // Whether the last project save embedded the mesh (Save keeps that choice).

@@ -185,13 +185,13 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
           [this](const QString& message) { showMessage(message, true); });
   connect(jobs_, &JobController::cancelled, this,
           [this] { statusBar()->showMessage(tr("Cancelled; the previous result is kept"), 8000); });
-  connect(document_, &StudioDocument::inputChanged, this, &MainWindow::refreshViewer);
-  connect(document_, &StudioDocument::segmentationChanged, this, &MainWindow::refreshViewer);
-  connect(document_, &StudioDocument::generatedChanged, this, [this] {
-    showGenerated();
-    refreshStyles();
-  });
-  connect(document_, &StudioDocument::stylesChanged, this, &MainWindow::refreshStyles);
+  // Each layer is rebuilt only when its data changed (the same mesh keeps the
+  // camera; the viewer rebuilds only parts whose faces changed); styles go
+  // last, after any rebuild, because a rebuilt layer starts with default ones.
+  connect(document_, &StudioDocument::segmentationChanged, this,
+          [this] { viewer_->setInput(document_->mesh(), document_->segmentation()); });
+  connect(document_, &StudioDocument::generatedChanged, this, &MainWindow::showGenerated);
+  connect(document_, &StudioDocument::changed, this, &MainWindow::refreshStyles);
   connect(document_, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
   connect(document_, &StudioDocument::projectPathChanged, this, &MainWindow::updateTitle);
   connect(document_, &StudioDocument::inputChanged, this, &MainWindow::updateTitle);
@@ -431,9 +431,6 @@ bool MainWindow::settleUnsaved() {
 }
 
 QString MainWindow::saveProjectAndWait(const QString& path, bool embedMesh) {
-  QString target = path;
-  if (!target.endsWith(QLatin1String(kProjectExtension), Qt::CaseInsensitive))
-    target += QLatin1String(kProjectExtension);
   QEventLoop loop;
   QString error;
   auto ok = connect(fileActions_, &FileActions::saved, &loop, &QEventLoop::quit);
@@ -441,7 +438,7 @@ QString MainWindow::saveProjectAndWait(const QString& path, bool embedMesh) {
     error = message;
     loop.quit();
   });
-  if (fileActions_->saveProjectTo(target, embedMesh))
+  if (fileActions_->saveProjectTo(path, embedMesh))
     loop.exec();
   else
     error = tr("Could not save the project: another save or export is still running");
@@ -501,13 +498,6 @@ void MainWindow::onProgress(const QString& stage, double fraction) {
 
 QString MainWindow::stageText() const {
   return stageLabel_->text();
-}
-
-void MainWindow::refreshViewer() {
-  // The same mesh keeps the camera; the viewer rebuilds only parts that changed.
-  viewer_->setInput(document_->mesh(), document_->segmentation());
-  showGenerated();
-  refreshStyles();
 }
 
 void MainWindow::showGenerated() {

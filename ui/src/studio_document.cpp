@@ -20,6 +20,8 @@ bool sameStyle(const DocumentPart& a, const DocumentPart& b) {
 
 std::vector<PartMesh> resultParts(const Mesh& mesh, const Segmentation& segmentation,
                                   const GeneratedParts* generated) {
+  if (generated && int(generated->parts.size()) == segmentation.partCount())
+    return generated->parts;  // every part generated: nothing to cut
   std::vector<PartMesh> cut = cutByLabels(mesh, segmentation);
   if (!generated) return cut;
   std::vector<PartMesh> parts;
@@ -65,10 +67,7 @@ void StudioDocument::replace(PartDocument document, const QString& projectPath, 
   undo_->setClean();
   *document_ = std::move(document);
   forcedModified_ = modified;
-  if (projectPath != projectPath_) {
-    projectPath_ = projectPath;
-    Q_EMIT projectPathChanged(projectPath_);
-  }
+  setProjectPath(projectPath);
   refresh(true);
   if (wasModified != isModified()) Q_EMIT modifiedChanged(isModified());
 }
@@ -89,11 +88,14 @@ void StudioDocument::markSaved(const QString& projectPath, bool clean) {
     forcedModified_ = false;
     undo_->setClean();
   }
-  if (projectPath != projectPath_) {
-    projectPath_ = projectPath;
-    Q_EMIT projectPathChanged(projectPath_);
-  }
+  setProjectPath(projectPath);
   if (wasModified != isModified()) Q_EMIT modifiedChanged(isModified());
+}
+
+void StudioDocument::setProjectPath(const QString& projectPath) {
+  if (projectPath == projectPath_) return;
+  projectPath_ = projectPath;
+  Q_EMIT projectPathChanged(projectPath_);
 }
 
 bool StudioDocument::isModified() const {
@@ -105,11 +107,10 @@ void StudioDocument::refresh(bool newInput) {
   const std::vector<DocumentPart>& parts = doc.parts();
   const bool hasInput = !doc.mesh().faces.empty();
 
-  bool shape = newInput || parts.size() != lastParts_.size();
-  bool style = shape;
-  bool generated = shape;
-  for (std::size_t k = 0; k < parts.size() && !shape; ++k) {
-    shape = !sameShape(parts[k], lastParts_[k]);
+  const bool sameParts = !newInput && parts.size() == lastParts_.size();
+  bool shape = !sameParts, style = !sameParts, generated = !sameParts;
+  for (std::size_t k = 0; sameParts && k < parts.size(); ++k) {
+    shape = shape || !sameShape(parts[k], lastParts_[k]);
     style = style || !sameStyle(parts[k], lastParts_[k]);
     generated = generated || parts[k].generated != lastParts_[k].generated;
   }
@@ -123,7 +124,8 @@ void StudioDocument::refresh(bool newInput) {
   segmentation_ = hasInput && !parts.empty()
                       ? std::make_shared<const Segmentation>(doc.segmentation())
                       : nullptr;
-  if (generated || shape) {
+  // Copies every generated mesh: only when one changed, or a name (they carry it).
+  if (generated || style) {
     GeneratedParts g = doc.generatedParts();
     generated_ = g.parts.empty() ? nullptr : std::make_shared<const GeneratedParts>(std::move(g));
   }
@@ -131,7 +133,7 @@ void StudioDocument::refresh(bool newInput) {
 
   if (newInput) Q_EMIT inputChanged();
   if (shape) Q_EMIT segmentationChanged();
-  if (style && !shape) Q_EMIT stylesChanged();
+  // The generated view shows ungenerated parts as their input faces: labels count too.
   if (generated || shape) Q_EMIT generatedChanged();
   Q_EMIT changed();
 }

@@ -108,7 +108,6 @@ class MainWindow : public QMainWindow {
   void refreshStyles();
   void showGenerated();
   void onProgress(const QString& stage, double fraction);
-  void refreshViewer();
   void saveSettings() const;
   void restoreSettings();
 

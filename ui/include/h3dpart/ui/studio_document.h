@@ -5,8 +5,8 @@
 // undoable edit) or replaces the whole document (open a mesh or a project).
 //
 // The views read derived immutable values (segmentation(), generated()) and
-// follow four signals, so an edit that only renames a part restyles the view
-// instead of rebuilding its geometry.
+// rebuild only what a change touched: an edit that only renames a part emits
+// changed() alone, so the view restyles instead of rebuilding its geometry.
 #include <QObject>
 #include <QString>
 #include <memory>
@@ -67,14 +67,14 @@ class StudioDocument : public QObject {
  Q_SIGNALS:
   void inputChanged();         // a new mesh (views reset their camera)
   void segmentationChanged();  // labels or boxes changed
-  void stylesChanged();        // only names, colours or visibility changed
-  void generatedChanged();
-  void changed();  // after any of the above
+  void generatedChanged();     // generated meshes, or the labels the result shows, changed
+  void changed();              // after any change, names, colours and visibility included
   void modifiedChanged(bool modified);
   void projectPathChanged(const QString& projectPath);
 
  private:
   void replace(PartDocument document, const QString& projectPath, bool modified);
+  void setProjectPath(const QString& projectPath);
   void refresh(bool newInput);
 
   std::unique_ptr<PartDocument> document_;
