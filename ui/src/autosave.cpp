@@ -9,13 +9,10 @@ Autosave::Autosave(StudioDocument& document, std::filesystem::path folder, QObje
       document_(document),
       store_(std::make_unique<RecoveryStore>(std::move(folder))) {
   timer_.setInterval(60 * 1000);
-  // Saved, discarded or replaced by an unmodified document: the snapshot would
-  // only offer stale work after a crash.
+  // Saved, undone to the saved state, or replaced after Discard: the snapshot
+  // would only offer stale work after a crash.
   connect(&document_, &StudioDocument::modifiedChanged, this, [this](bool modified) {
     if (!modified) discard();
-  });
-  connect(&document_, &StudioDocument::inputChanged, this, [this] {
-    if (!document_.isModified()) discard();
   });
   connect(&timer_, &QTimer::timeout, this, &Autosave::saveNow);
   timer_.start();

@@ -7,7 +7,6 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QToolBar>
-#include <cmath>
 
 #include "h3dpart/ui/job_controller.h"
 #include "h3dpart/ui/parts_panel.h"
@@ -180,10 +179,7 @@ void EditTools::setBrushFraction(double fraction) {
 
 void EditTools::applyBrushRadius() {
   if (!document_.hasMesh()) return;
-  const Vec3 size = document_.mesh()->bounds().size();
-  const double diagonal =
-      std::sqrt(double(size.x) * size.x + double(size.y) * size.y + double(size.z) * size.z);
-  viewer_.setBrushRadius(float(diagonal * brushFraction()));
+  viewer_.setBrushRadius(float(document_.mesh()->bounds().diagonal() * brushFraction()));
 }
 
 void EditTools::updateEnabled() {
@@ -234,8 +230,7 @@ void EditTools::surfaceClicked(quint32 face, const Vec3& point, Qt::KeyboardModi
     splitSeed_ = long(face);
     splitPart_ = part;
     // A small patch marks the first point until the second click.
-    const Vec3 size = doc.mesh().bounds().size();
-    const float radius = 0.01f * std::sqrt(size.x * size.x + size.y * size.y + size.z * size.z);
+    const float radius = 0.01f * doc.mesh().bounds().diagonal();
     viewer_.setPreviewFaces(brushFaces(doc, face, point, radius), QColor(255, 255, 255));
     Q_EMIT message(tr("Now click the other side of %1")
                        .arg(QString::fromStdString(doc.parts()[std::size_t(part)].name)),

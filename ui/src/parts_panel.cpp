@@ -29,7 +29,6 @@ QIcon swatch(const QColor& color) {
 }
 
 constexpr int kPartRole = Qt::UserRole + 1;  // part index, -1 = unassigned, INT_MIN = whole input
-constexpr int kNameRole = Qt::UserRole + 2;  // the name as the document has it
 
 }  // namespace
 
@@ -125,7 +124,6 @@ void PartsPanel::rebuild() {
       auto* item =
           new QListWidgetItem(swatch(QColor(part.color[0], part.color[1], part.color[2])), name);
       item->setData(kPartRole, k);
-      item->setData(kNameRole, name);
       item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsEditable);
       item->setCheckState(part.visible ? Qt::Checked : Qt::Unchecked);
       QString tip = tr("%L1 faces").arg(faces[std::size_t(k)]);
@@ -142,10 +140,7 @@ void PartsPanel::rebuild() {
       list_->addItem(item);
     }
   }
-  std::vector<int> keep;
-  for (int p : selected)
-    if (p < document_.model().partCount()) keep.push_back(p);
-  selectParts(keep);
+  selectParts(selected);
   if (active >= 0) {
     for (int r = 0; r < list_->count(); ++r)
       if (list_->item(r)->data(kPartRole).toInt() == active) {
