@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     if (options.command == "bench") {
       if (options.subcommand == "models") return cli::runBenchModels(options);
       if (options.subcommand == "editing") return cli::runBenchEditing(options);
+      if (options.subcommand == "cancel") return cli::runBenchCancel(options);
       return cli::runBenchPipeline(options, g_cancel);
     }
     return cli::runPipeline(options, g_cancel);
