@@ -5,7 +5,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "../ui/src/recent_files.h"
+#include "../ui/window/recent_files.h"
 #include "ui_test_support.h"
 
 using h3d::ui::RecentFiles;

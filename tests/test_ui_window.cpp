@@ -12,7 +12,7 @@
 #include <QtTest>
 #include <memory>
 
-#include "../ui/src/recent_files.h"
+#include "../ui/window/recent_files.h"
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"

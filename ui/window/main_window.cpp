@@ -24,9 +24,9 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
-#include "autosave.h"
-#include "edit_tools.h"
-#include "file_actions.h"
+#include "document/autosave.h"
+#include "actions/edit_tools.h"
+#include "actions/file_actions.h"
 #include "h3dpart/project_file.h"
 #include "h3dpart/recovery.h"
 #include "h3dpart/ui/app_setup.h"
@@ -36,9 +36,9 @@
 #include "h3dpart/ui/model_panel.h"
 #include "h3dpart/ui/parts_panel.h"
 #include "h3dpart/ui/studio_document.h"
-#include "icons.h"
-#include "part_actions.h"
-#include "recent_files.h"
+#include "window/icons.h"
+#include "actions/part_actions.h"
+#include "window/recent_files.h"
 
 namespace h3d::ui {
 

@@ -12,7 +12,7 @@
 #include "h3dpart/project_file.h"
 #include "h3dpart/ui/mesh_loader.h"
 #include "h3dpart/ui/studio_document.h"
-#include "icons.h"
+#include "window/icons.h"
 
 namespace h3d::ui {
 
