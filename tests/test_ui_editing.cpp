@@ -12,10 +12,10 @@
 #include <QtTest>
 #include <memory>
 
-#include "../ui/document/autosave.h"
-#include "../ui/actions/edit_tools.h"
-#include "../ui/actions/file_actions.h"
-#include "../ui/actions/part_actions.h"
+#include "actions/edit_tools.h"
+#include "actions/file_actions.h"
+#include "actions/part_actions.h"
+#include "document/autosave.h"
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/project_file.h"

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <vector>
 
+#include "digest.h"
 #include "h3dpart/errors.h"
-#include "sha256.h"
 
 namespace h3d {
 
@@ -340,12 +340,10 @@ std::filesystem::path defaultModelsDir() {
 #endif
     const fs::path nextTo = exe.parent_path() / "models";
     if (fs::is_directory(nextTo, ec)) return nextTo;
+    const fs::path buildTree = exe.parent_path().parent_path() / "models";  // <build>/app/h3dpart
+    if (fs::is_directory(buildTree, ec)) return buildTree;
   }
-#ifdef H3DPART_BUILD_MODELS_DIR
-  return fs::path(H3DPART_BUILD_MODELS_DIR);
-#else
   return fs::path("models");
-#endif
 }
 
 std::string sha256File(const std::filesystem::path& file) {
