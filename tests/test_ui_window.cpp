@@ -12,7 +12,6 @@
 #include <QtTest>
 #include <memory>
 
-#include "../ui/src/recent_files.h"
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"
@@ -24,6 +23,7 @@
 #include "h3dpart/ui/stall_monitor.h"
 #include "h3dpart/ui/studio_document.h"
 #include "ui_test_support.h"
+#include "window/recent_files.h"
 
 using namespace h3d;
 using h3d::ui::MainWindow;

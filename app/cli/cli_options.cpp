@@ -65,7 +65,7 @@ options:
   -h, --help           this text
   --version            the program's version
 
-exit codes: 0 ok, 1 bad input, 2 usage, 3 model problem, 4 out of memory, 130 cancelled
+exit codes: 0 ok, 1 bad input, 2 usage, 3 model problem, 4 out of memory, 70 internal error, 130 cancelled
 )";
 }
 
