@@ -159,6 +159,7 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
     GenerateOptions go;
     go.seed = options.seed;
     go.resolution = options.resolution;
+    go.maxTriangles = options.maxTriangles;
     parts = generate(mesh, seg, *manager, go, progress).parts;
     stages["generate"] = secondsSince(t);
   }
