@@ -195,6 +195,46 @@ class TestPartSurface : public QObject {
              qPrintable(QString("apex %1, border %2").arg(apex).arg(borderZ)));
   }
 
+  // A slab whose top face has another part in its middle (an island in a
+  // flat surface): the membrane over the hole would lie exactly on the
+  // island's visible surface; with a check that counts cap vertices not
+  // inside the shape, the cap sinks under it.
+  void capSinksUnderAnIsland() {
+    const fixtures::Sdf slab = fixtures::box({0, 0, 0}, {0.6f, 0.6f, 0.2f});
+    const Mesh whole = marched(slab, 41);
+    std::vector<int> labels(whole.faces.size());
+    for (std::size_t f = 0; f < whole.faces.size(); ++f) {
+      const Vec3 c = whole.faceCentroid(f);
+      labels[f] = c.z > 0.19f && std::fabs(c.x) < 0.3f && std::fabs(c.y) < 0.3f ? 1 : 0;
+    }
+    const Mesh body = detail::facesWithLabel(whole, labels, 0);
+    Mesh free = body;
+    QVERIFY(detail::closeWithCaps(free));
+    // the cap's centre is its last vertex
+    QVERIFY2(slab(free.vertices.back()) > -0.01f,
+             qPrintable(QString("unchecked %1").arg(slab(free.vertices.back()))));
+    std::size_t calls = 0;
+    const detail::CapCheck check = [&](const std::vector<Vec3>& border,
+                                       const std::vector<Vec3>& inner) {
+      ++calls;
+      std::size_t out = 0;
+      for (const Vec3& p : inner) {
+        float d = 1e9f;
+        for (const Vec3& b : border) d = std::min(d, length(p - b));
+        out += slab(p) > -0.15f * d ? 1 : 0;
+      }
+      return out;
+    };
+    Mesh checked = body;
+    QVERIFY(detail::closeWithCaps(checked, nullptr, check));
+    QVERIFY(calls > 1);  // the first cap was refused
+    QVERIFY(detail::isClosedManifold(checked));
+    QVERIFY2(slab(checked.vertices.back()) < -0.04f,
+             qPrintable(QString("checked %1").arg(slab(checked.vertices.back()))));
+    for (std::size_t v = body.vertices.size(); v < checked.vertices.size(); ++v)
+      QVERIFY(slab(checked.vertices[v]) < 0.001f);  // nowhere out of the slab
+  }
+
   // The table top loses four discs where the legs were: four caps, each
   // following the top's flat underside (the part really is flat there).
   void capsOnHolesFollowAFlatPart() {
@@ -208,19 +248,31 @@ class TestPartSurface : public QObject {
                qPrintable(QString("cap vertex at z %1").arg(topPart.vertices[v].z)));
   }
 
-  void refusesASurfaceWithAPinchedBorder() {
-    // two triangles touching at one vertex: the border passes it twice
+  // Two triangles touching at one vertex (a border that touches itself):
+  // the vertex is split, one copy per fan, and each side gets its own cap.
+  void pinchedBorderIsSplit() {
     Mesh bowtie;
     bowtie.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0}, {0, -1, 0}};
     bowtie.faces = {{0, 1, 2}, {0, 3, 4}};
-    const Mesh copy = bowtie;
-    QVERIFY(!detail::closeWithCaps(bowtie));
-    QVERIFY(bowtie.faces == copy.faces && bowtie.vertices == copy.vertices);
-    // a triangle used twice the same way
-    Mesh twice;
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(bowtie, &capFaces));
+    QVERIFY(detail::isClosedManifold(bowtie));
+    QVERIFY(capFaces >= 2);
+    QCOMPARE(bowtie.faces[0][0] == bowtie.faces[1][0], false);
+    QVERIFY(bowtie.vertices[bowtie.faces[0][0]] == bowtie.vertices[bowtie.faces[1][0]]);
+  }
+
+  void refusesAnUnorientedSurface() {
+    Mesh twice;  // a triangle used twice the same way
     twice.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
     twice.faces = {{0, 1, 2}, {0, 1, 2}};
+    const Mesh copy = twice;
     QVERIFY(!detail::closeWithCaps(twice));
+    QVERIFY(twice.faces == copy.faces && twice.vertices == copy.vertices);
+    Mesh flipped;  // two faces sharing an edge the same way round
+    flipped.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}};
+    flipped.faces = {{0, 1, 2}, {0, 1, 3}};
+    QVERIFY(!detail::closeWithCaps(flipped));
   }
 
   void alreadyClosedNeedsNoCap() {

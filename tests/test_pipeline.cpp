@@ -228,6 +228,35 @@ class TestPipeline : public QObject {
     }
   }
 
+  // A thick rod ending on a thin plate: the rod's cap where the plate cut it
+  // stays inside the plate (a dome as high as on a free tube would come out
+  // of the plate's far side and show there).
+  void capStaysInsideAThinNeighbour() {
+    const std::vector<fixtures::Sdf> prims{fixtures::box({0, 0, 0.62f}, {0.7f, 0.7f, 0.03f}),
+                                           fixtures::cylinderZ({0, 0, 0.2f}, 0.3f, 0.4f)};
+    const fixtures::Shape shape = fixtures::fuse(prims, 0.02f);
+    Segmentation seg;
+    seg.faceLabels = shape.labels;
+    refreshParts(shape.mesh, seg);
+    GenerateOptions options;
+    options.onlyParts = {1};
+    Progress progress;
+    const GeneratedParts gen = generate(shape.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Mesh& rod = gen.parts.front().mesh;
+    QVERIFY(detail::isClosedManifold(rod));
+    const std::size_t own = detail::facesWithLabel(shape.mesh, seg.faceLabels, 1).vertices.size();
+    QVERIFY(rod.vertices.size() > own);  // it has a cap
+    for (std::size_t v = own; v < rod.vertices.size(); ++v) {
+      const Vec3& p = rod.vertices[v];
+      const float inside = std::min(prims[0](p), prims[1](p));
+      QVERIFY2(
+          inside < 0.005f,
+          qPrintable(
+              QString("cap vertex %1 %2 %3 outside by %4").arg(p.x).arg(p.y).arg(p.z).arg(inside)));
+    }
+  }
+
   void cutByLabelsAndRefresh() {
     Segmentation seg;
     seg.faceLabels.assign(table_.mesh.faces.size(), 0);

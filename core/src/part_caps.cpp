@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "marching.h"
+#include "union_find.h"
 
 namespace h3d::detail {
 
@@ -68,7 +69,7 @@ constexpr double kBulge = 0.5;
 // vertices (L the uniform Laplacian over the cap plus the surface edges at
 // the border), the membrane solves L x = 0 on the free vertices.
 bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surfaceNeighbours,
-          std::uint32_t firstNew, std::vector<Vec3>& vertices) {
+          std::uint32_t firstNew, std::vector<Vec3>& vertices, const CapCheck& check) {
   std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> nb;
   for (const Triangle& t : cap.faces)
     for (int e = 0; e < 3; ++e) {
@@ -121,26 +122,117 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   if (lu.info() != Eigen::Success) return false;
   const Eigen::MatrixXd flat = lu.solve(Eigen::MatrixXd(-fixedPart.bottomRows(free)));
   if (lu.info() != Eigen::Success || !flat.allFinite()) return false;
-  const Eigen::MatrixXd x = flat + kBulge * (thinPlate - flat);
+  // Halfway, unless the check finds cap vertices outside the shape: then
+  // flatter (a neighbour thinner than the dome), then sunk under the membrane
+  // along the cap's normal, deeper towards its middle (a part that was an
+  // island in its neighbour's surface: the neighbour's cap over the hole
+  // would lie on the island's visible surface) -- the first the check finds
+  // hidden, else the one with the fewest exposed vertices.
+  std::vector<Vec3> border;
+  for (std::uint32_t v : cap.rings.front()) border.push_back(vertices[v]);
+  auto at = [&](const Eigen::MatrixXd& x, std::uint32_t v) {
+    auto it = column.find(v);
+    if (it == column.end()) return vertices[v];
+    const int c = it->second;
+    return Vec3{static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)),
+                static_cast<float>(x(c, 2))};
+  };
+  Vec3 capNormal{0, 0, 0};
+  for (const Triangle& t : cap.faces)
+    capNormal += cross(at(flat, t[1]) - at(flat, t[0]), at(flat, t[2]) - at(flat, t[0]));
+  capNormal = normalized(capNormal);
+  std::vector<float> toBorder(static_cast<std::size_t>(free), 0.f);
+  for (const auto& [v, c] : column) {
+    float d = INFINITY;
+    for (const Vec3& b : border) d = std::min(d, length(at(flat, v) - b));
+    toBorder[static_cast<std::size_t>(c)] = d;
+  }
+  struct Shape {
+    double bulge, sink;
+  };
+  static constexpr Shape kShapes[] = {{kBulge, 0}, {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
+                                      {0, 0.15},   {0, 0.3},        {0, 0.6}};
+  std::vector<Vec3> inner(static_cast<std::size_t>(free));
+  std::size_t fewest = SIZE_MAX;
+  Eigen::MatrixXd chosen;
+  for (const Shape& shape : kShapes) {
+    Eigen::MatrixXd x = flat + shape.bulge * (thinPlate - flat);
+    for (int c = 0; c < free; ++c)
+      for (int a = 0; a < 3; ++a)
+        x(c, a) -= shape.sink * toBorder[static_cast<std::size_t>(c)] * capNormal[a];
+    if (!check) {
+      chosen = x;
+      break;
+    }
+    for (int c = 0; c < free; ++c)
+      inner[static_cast<std::size_t>(c)] = Vec3{
+          static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
+    const std::size_t exposed = check(border, inner);
+    if (exposed < fewest) {
+      fewest = exposed;
+      chosen = x;
+    }
+    if (exposed == 0) break;
+  }
   for (const auto& [v, c] : column)
-    vertices[v] =
-        Vec3{static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
+    vertices[v] = Vec3{static_cast<float>(chosen(c, 0)), static_cast<float>(chosen(c, 1)),
+                       static_cast<float>(chosen(c, 2))};
+  return true;
+}
+
+// Where the faces around a vertex form more than one fan (the part's border
+// touches itself there), each further fan gets its own copy of the vertex,
+// so every border loop is simple. False for a face with a repeated vertex or
+// a half-edge used twice (not an oriented manifold).
+bool splitPinchedVertices(Mesh& mesh) {
+  const std::uint64_t n = mesh.vertices.size();
+  // half-edge (a -> b) -> face * 3 + corner of a
+  std::unordered_map<std::uint64_t, std::uint32_t> halfEdges;
+  halfEdges.reserve(mesh.faces.size() * 3);
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    const Triangle& t = mesh.faces[f];
+    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2]) return false;
+    for (int e = 0; e < 3; ++e)
+      if (!halfEdges.emplace(t[e] * n + t[(e + 1) % 3], static_cast<std::uint32_t>(3 * f + e))
+               .second)
+        return false;
+  }
+  // corners at one vertex are in one fan when their faces share an edge there
+  UnionFind fans(mesh.faces.size() * 3);
+  for (const auto& [key, corner] : halfEdges) {
+    const std::uint64_t a = key / n, b = key % n;
+    auto opposite = halfEdges.find(b * n + a);
+    if (opposite == halfEdges.end()) continue;
+    const std::uint32_t f = corner / 3, i = corner % 3;
+    const std::uint32_t g = opposite->second / 3, j = opposite->second % 3;
+    fans.unite(3 * f + i, 3 * g + (j + 1) % 3);  // both at a
+  }
+  std::vector<std::uint32_t> firstRoot(n, UINT32_MAX);
+  std::unordered_map<std::uint32_t, std::uint32_t> copyOf;  // fan root -> new vertex
+  for (std::size_t c = 0; c < mesh.faces.size() * 3; ++c) {
+    std::uint32_t& v = mesh.faces[c / 3][c % 3];
+    const std::uint32_t root = fans.find(static_cast<std::uint32_t>(c));
+    if (firstRoot[v] == UINT32_MAX) firstRoot[v] = root;
+    if (firstRoot[v] == root) continue;
+    auto [it, added] = copyOf.try_emplace(root, static_cast<std::uint32_t>(mesh.vertices.size()));
+    if (added) mesh.vertices.push_back(mesh.vertices[v]);
+    v = it->second;
+  }
   return true;
 }
 
 }  // namespace
 
-bool closeWithCaps(Mesh& surface, std::size_t* capFaces) {
+bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check) {
   if (capFaces) *capFaces = 0;
-  if (surface.faces.empty()) return false;
+  if (result.faces.empty()) return false;
+  Mesh surface = result;
+  if (!splitPinchedVertices(surface)) return false;
   const std::uint64_t n = surface.vertices.size();
   std::unordered_set<std::uint64_t> halfEdges;
   halfEdges.reserve(surface.faces.size() * 3);
-  for (const Triangle& t : surface.faces) {
-    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2]) return false;
-    for (int e = 0; e < 3; ++e)
-      if (!halfEdges.insert(t[e] * n + t[(e + 1) % 3]).second) return false;
-  }
+  for (const Triangle& t : surface.faces)
+    for (int e = 0; e < 3; ++e) halfEdges.insert(t[e] * n + t[(e + 1) % 3]);
   // border half-edges: one leaving each border vertex, or the border is not simple
   std::vector<std::uint32_t> borderNext(n, UINT32_MAX);
   std::vector<std::vector<std::uint32_t>> neighbours(n);
@@ -210,7 +302,7 @@ bool closeWithCaps(Mesh& surface, std::size_t* capFaces) {
     const auto& last = cap.rings.back();
     for (std::size_t j = 0; j < last.size(); ++j)
       cap.faces.push_back({last[(j + 1) % last.size()], last[j], cap.centre});
-    if (!fair(cap, neighbours, firstNew, vertices)) return false;
+    if (!fair(cap, neighbours, firstNew, vertices, check)) return false;
     added.insert(added.end(), cap.faces.begin(), cap.faces.end());
   }
   Mesh closed;
@@ -219,7 +311,7 @@ bool closeWithCaps(Mesh& surface, std::size_t* capFaces) {
   closed.faces.insert(closed.faces.end(), added.begin(), added.end());
   if (!isClosedManifold(closed)) return false;
   if (capFaces) *capFaces = added.size();
-  surface = std::move(closed);
+  result = std::move(closed);
   return true;
 }
 

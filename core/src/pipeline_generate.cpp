@@ -20,6 +20,7 @@
 #include "part_caps.h"
 #include "pipeline_detail.h"
 #include "simplify.h"
+#include "surface_query.h"
 
 namespace h3d {
 namespace {
@@ -337,7 +338,21 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     for (int k : options.onlyParts)
       if (k >= 0 && k < partCount) todo.push_back(k);
   }
-  std::unique_ptr<FieldGenerator> field;  // made on first need
+  std::unique_ptr<FieldGenerator> field;        // made on first need
+  std::unique_ptr<detail::SurfaceQuery> shape;  // the whole input, for the caps
+  // A cap vertex shows when it is not inside the whole shape by a margin that
+  // grows with its distance from the border (the cap must dive in, not hug).
+  const detail::CapCheck hidden = [&](const std::vector<Vec3>& border,
+                                      const std::vector<Vec3>& inner) {
+    if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
+    std::size_t exposed = 0;
+    for (const Vec3& p : inner) {
+      float toBorder = INFINITY;
+      for (const Vec3& b : border) toBorder = std::min(toBorder, length(p - b));
+      if (shape->signedDistance(p, toBorder * 1.01f + tolerance) > -0.15f * toBorder) ++exposed;
+    }
+    return exposed;
+  };
   GeneratedParts result;
   for (std::size_t t = 0; t < todo.size(); ++t) {
     const int k = todo[t];
@@ -354,7 +369,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
                         boxEdited(segmentation.parts[uk].box, faceBoxes[uk], tolerance);
     if (options.keepVisibleSurface && !edited) {
       part.mesh = detail::facesWithLabel(mesh, segmentation.faceLabels, k);
-      kept = detail::closeWithCaps(part.mesh, &capFaces);
+      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden);
     }
     if (!kept) {
       if (!field)
