@@ -79,38 +79,43 @@ float SurfaceQuery::signedDistance(const Vec3& p, float radius) const {
   float sign = 1.f;
   float bestAlong = -1.f;
   if (start_.empty()) return best;
-  int lo[3], hi[3];
-  for (int a = 0; a < 3; ++a) {
-    lo[a] = std::clamp(static_cast<int>(std::floor((p[a] - radius - origin_[a]) / cell_)), 0,
-                       dims_[a] - 1);
-    hi[a] = std::clamp(static_cast<int>(std::floor((p[a] + radius - origin_[a]) / cell_)), 0,
-                       dims_[a] - 1);
-  }
-  std::uint32_t last = UINT32_MAX;
-  for (int z = lo[2]; z <= hi[2]; ++z)
-    for (int y = lo[1]; y <= hi[1]; ++y)
-      for (int x = lo[0]; x <= hi[0]; ++x) {
-        const auto c = static_cast<std::size_t>(cellIndex(x, y, z));
-        for (std::uint32_t i = start_[c]; i < start_[c + 1]; ++i) {
-          const std::uint32_t f = items_[i];
-          if (f == last) continue;
-          last = f;
-          const Triangle& t = mesh_.faces[f];
-          const Vec3 q = closestOnTriangle(p, mesh_.vertices[t[0]], mesh_.vertices[t[1]],
-                                           mesh_.vertices[t[2]]);
-          const float d = length(p - q);
-          if (d > radius || d > best * 1.0001f + 1e-9f) continue;
-          // at a shared edge or corner, the face seen most squarely decides the side
-          const Vec3 n = normalized(cross(mesh_.vertices[t[1]] - mesh_.vertices[t[0]],
-                                          mesh_.vertices[t[2]] - mesh_.vertices[t[0]]));
-          const float along = d > 0 ? dot(p - q, n) / d : 0.f;
-          if (d < best * 0.9999f - 1e-9f || std::fabs(along) > bestAlong) {
-            best = std::min(best, d);
-            bestAlong = std::fabs(along);
-            sign = along < 0 ? -1.f : 1.f;
+  // growing cubes of cells, so a near surface costs a few cells however
+  // large the radius allowed
+  for (float reach = std::min(cell_, radius);; reach = std::min(2.f * reach, radius)) {
+    int lo[3], hi[3];
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::clamp(static_cast<int>(std::floor((p[a] - reach - origin_[a]) / cell_)), 0,
+                         dims_[a] - 1);
+      hi[a] = std::clamp(static_cast<int>(std::floor((p[a] + reach - origin_[a]) / cell_)), 0,
+                         dims_[a] - 1);
+    }
+    std::uint32_t last = UINT32_MAX;
+    for (int z = lo[2]; z <= hi[2]; ++z)
+      for (int y = lo[1]; y <= hi[1]; ++y)
+        for (int x = lo[0]; x <= hi[0]; ++x) {
+          const auto c = static_cast<std::size_t>(cellIndex(x, y, z));
+          for (std::uint32_t i = start_[c]; i < start_[c + 1]; ++i) {
+            const std::uint32_t f = items_[i];
+            if (f == last) continue;
+            last = f;
+            const Triangle& t = mesh_.faces[f];
+            const Vec3 q = closestOnTriangle(p, mesh_.vertices[t[0]], mesh_.vertices[t[1]],
+                                             mesh_.vertices[t[2]]);
+            const float d = length(p - q);
+            if (d > radius || d > best * 1.0001f + 1e-9f) continue;
+            // at a shared edge or corner, the face seen most squarely decides the side
+            const Vec3 n = normalized(cross(mesh_.vertices[t[1]] - mesh_.vertices[t[0]],
+                                            mesh_.vertices[t[2]] - mesh_.vertices[t[0]]));
+            const float along = d > 0 ? dot(p - q, n) / d : 0.f;
+            if (d < best * 0.9999f - 1e-9f || std::fabs(along) > bestAlong) {
+              best = std::min(best, d);
+              bestAlong = std::fabs(along);
+              sign = along < 0 ? -1.f : 1.f;
+            }
           }
         }
-      }
+    if (best <= reach || reach >= radius) break;
+  }
   return best * sign;
 }
 
