@@ -10,6 +10,7 @@
 #include "h3dpart/model_manager.h"
 #include "h3dpart/pipeline.h"
 #include "marching.h"
+#include "part_caps.h"
 #include "shape_fixtures.h"
 
 using namespace h3d;
@@ -181,6 +182,79 @@ class TestPipeline : public QObject {
                             .arg(got.size().z)
                             .arg(box.size().x)
                             .arg(box.size().z)));
+  }
+
+  // The triangle budget: every part at most the user's budget (closed), or
+  // by default its own input triangles plus caps, kept as they were.
+  void generateBudget_data() {
+    QTest::addColumn<int>("maxTriangles");
+    QTest::addColumn<bool>("keepVisible");
+    QTest::newRow("automatic, input kept") << 0 << true;
+    QTest::newRow("300 per part, input kept") << 300 << true;
+    QTest::newRow("automatic, field") << 0 << false;
+    QTest::newRow("200 per part, field") << 200 << false;
+  }
+  void generateBudget() {
+    QFETCH(int, maxTriangles);
+    QFETCH(bool, keepVisible);
+    Segmentation seg;
+    seg.faceLabels = table_.labels;
+    refreshParts(table_.mesh, seg);
+    GenerateOptions options;
+    options.resolution = 32;
+    options.maxTriangles = static_cast<std::size_t>(maxTriangles);
+    options.keepVisibleSurface = keepVisible;
+    Progress progress;
+    const GeneratedParts gen = generate(table_.mesh, seg, *models_, options, progress);
+    QCOMPARE(static_cast<int>(gen.parts.size()), seg.partCount());
+    for (const auto& part : gen.parts) {
+      const std::size_t in = seg.parts[std::size_t(part.label)].faceCount;
+      const std::size_t out = part.mesh.faces.size();
+      QVERIFY2(detail::isClosedManifold(part.mesh), part.name.c_str());
+      if (maxTriangles > 0) {
+        QVERIFY2(out <= std::size_t(maxTriangles), qPrintable(QString::number(out)));
+        QVERIFY(out > std::size_t(maxTriangles) / 2);
+      } else if (keepVisible) {
+        QVERIFY(out > in);  // its own triangles and a cap or more
+        QVERIFY2(out <= in + in / 2, qPrintable(QString("%1 for %2").arg(out).arg(in)));
+        // the input's own triangles come first, as they were
+        const Mesh own = detail::facesWithLabel(table_.mesh, seg.faceLabels, part.label);
+        for (std::size_t f = 0; f < own.faces.size(); ++f)
+          QVERIFY(part.mesh.faces[f] == own.faces[f]);
+        QVERIFY(std::equal(own.vertices.begin(), own.vertices.end(), part.mesh.vertices.begin()));
+      } else {
+        QVERIFY2(out <= std::max<std::size_t>(in + in / 2, 500), qPrintable(QString::number(out)));
+      }
+    }
+  }
+
+  // A thick rod ending on a thin plate: the rod's cap where the plate cut it
+  // stays inside the plate (a dome as high as on a free tube would come out
+  // of the plate's far side and show there).
+  void capStaysInsideAThinNeighbour() {
+    const std::vector<fixtures::Sdf> prims{fixtures::box({0, 0, 0.62f}, {0.7f, 0.7f, 0.03f}),
+                                           fixtures::cylinderZ({0, 0, 0.2f}, 0.3f, 0.4f)};
+    const fixtures::Shape shape = fixtures::fuse(prims, 0.02f);
+    Segmentation seg;
+    seg.faceLabels = shape.labels;
+    refreshParts(shape.mesh, seg);
+    GenerateOptions options;
+    options.onlyParts = {1};
+    Progress progress;
+    const GeneratedParts gen = generate(shape.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Mesh& rod = gen.parts.front().mesh;
+    QVERIFY(detail::isClosedManifold(rod));
+    const std::size_t own = detail::facesWithLabel(shape.mesh, seg.faceLabels, 1).vertices.size();
+    QVERIFY(rod.vertices.size() > own);  // it has a cap
+    for (std::size_t v = own; v < rod.vertices.size(); ++v) {
+      const Vec3& p = rod.vertices[v];
+      const float inside = std::min(prims[0](p), prims[1](p));
+      QVERIFY2(
+          inside < 0.005f,
+          qPrintable(
+              QString("cap vertex %1 %2 %3 outside by %4").arg(p.x).arg(p.y).arg(p.z).arg(inside)));
+    }
   }
 
   void cutByLabelsAndRefresh() {

@@ -18,6 +18,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
@@ -227,6 +228,20 @@ void MainWindow::buildActions() {
   tools->addAction(fileActions_->exportResult());
   tools->addSeparator();
   tools->addActions(jobActions_->all());
+  // The generated parts' triangle budget (per part; 0 = automatic).
+  auto* maxTriangles = new QSpinBox(tools);
+  maxTriangles->setObjectName("maxTrianglesSpin");
+  maxTriangles->setRange(0, 10000000);
+  maxTriangles->setSingleStep(1000);
+  maxTriangles->setSpecialValueText(tr("auto"));
+  maxTriangles->setPrefix(tr("max triangles "));
+  maxTriangles->setToolTip(
+      tr("At most this many triangles per generated part (auto: 1.5x the part's input "
+         "triangles plus its caps)"));
+  connect(maxTriangles, &QSpinBox::valueChanged, this, [this](int value) {
+    jobs_->generateOptions().maxTriangles = static_cast<std::size_t>(value < 4 ? 0 : value);
+  });
+  tools->addWidget(maxTriangles);
 
   auto* editing = addToolBar(tr("Tools"));
   editing->setObjectName("toolsToolBar");
