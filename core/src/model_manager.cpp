@@ -70,7 +70,9 @@ struct Model {
   double lastLoadMs = 0.0;
   double lastUnloadMs = 0.0;
   LoadSource lastSource = LoadSource::None;
-  bool fallback = false;  // running on the CPU after out of memory
+  int diskLoads = 0;       // loads that read the package files
+  int hostCacheLoads = 0;  // loads from weights kept in host RAM
+  bool fallback = false;   // running on the CPU after out of memory
   bool half = false;
   std::string stage;
 
@@ -334,6 +336,9 @@ struct ModelManager::Impl {
   }
   void updatePeak() { peak = std::max(peak, primaryDeviceBytes()); }
   std::uint64_t ramBudget() const { return cfg.ramBudget ? cfg.ramBudget : hostTotal / 4; }
+  bool sequentialCaches() const {
+    return cfg.policy == Policy::Sequential && cfg.sequentialHostCache;
+  }
   void markBusy(Model& m, ModelState transient) {
     m.busy = true;
     m.transient = transient;
@@ -352,7 +357,7 @@ struct ModelManager::Impl {
   }
   // Decides whether weights leaving the device may stay in host RAM.
   bool mayCache(const Model& m, std::vector<Victim>& victims, std::size_t except) {
-    if (cfg.policy != Policy::Budget) return false;
+    if (cfg.policy != Policy::Budget && !sequentialCaches()) return false;
     const std::uint64_t need = m.loadedHostBytes();
     std::uint64_t cached = hostCacheBytes();
     for (const auto& v : victims)
@@ -418,7 +423,8 @@ struct ModelManager::Impl {
   std::vector<Victim> planPlacement(std::size_t index, std::uint64_t need, std::uint64_t budget) {
     switch (cfg.policy) {
       case Policy::Sequential:
-        return selectOthers(index, true);
+        // Others leave the device; with the host cache their weights may stay in RAM.
+        return selectOthers(index, !sequentialCaches());
       case Policy::Budget:
         return selectForBudget(index, need, budget);
       case Policy::Keep:
@@ -719,6 +725,8 @@ struct ModelManager::Impl {
     cv.wait(lock, [&] { return !m.busy; });
     if (m.refused) throw ModelError(m.error);
     if (ready(m)) {
+      // Every component in host RAM, none on the device: back from the cache.
+      if (!m.anyOn(Where::Device)) ++m.hostCacheLoads;
       if (pin) ++m.handles;
       m.lastUse = Clock::now();
       m.pendingUnload = m.pendingDrop = false;
@@ -785,6 +793,7 @@ struct ModelManager::Impl {
     lock.lock();
     m.lastLoadMs = msSince(t0);
     m.lastSource = fromDisk ? LoadSource::Disk : LoadSource::HostCache;
+    ++(fromDisk ? m.diskLoads : m.hostCacheLoads);
     m.lastUse = Clock::now();
     if (pin) ++m.handles;
     event(m.name, "load", m.bytesOn(Where::Device) ? m.bytesOn(Where::Device) : m.loadedHostBytes(),
@@ -863,10 +872,10 @@ struct ModelManager::Impl {
     m.lastUse = Clock::now();
     std::vector<Victim> victims;
     if (m.handles == 0 && !m.busy && m.anyLoaded()) {
-      if (m.pendingDrop || cfg.policy == Policy::Sequential) {
+      if (m.pendingDrop || (cfg.policy == Policy::Sequential && !sequentialCaches())) {
         markBusy(m, ModelState::Unloading);
         victims.push_back({index, true});
-      } else if (m.pendingUnload) {
+      } else if (m.pendingUnload || cfg.policy == Policy::Sequential) {
         std::vector<Victim> extra;
         const bool cache = mayCache(m, extra, index);
         victims = std::move(extra);
@@ -1311,6 +1320,8 @@ ManagerSnapshot ModelManager::snapshot() const {
       st.lastLoadMs = m.lastLoadMs;
       st.lastUnloadMs = m.lastUnloadMs;
       st.lastLoadSource = m.lastSource;
+      st.diskLoads = m.diskLoads;
+      st.hostCacheLoads = m.hostCacheLoads;
       st.error = m.error;
       st.handles = m.handles;
       st.loadProgress = m.busy ? m.progress : 0.0;
