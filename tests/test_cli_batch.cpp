@@ -233,6 +233,34 @@ class TestCliBatch : public QObject {
     QCOMPARE(skipped, int(done.size()));
   }
 
+  // An out-dir inside a folder input: the next run does not take the
+  // outputs of the last one as inputs.
+  void outDirInsideTheInputFolder() {
+    const QString folder = path("nested");
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(QFile::copy(kSamples + "/spider.stl", folder + "/spider.stl"));
+    const QStringList args = {"segment", folder, "--recursive", "--out-dir", folder + "/out"};
+    Result r = runCli(args);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY(QFileInfo::exists(folder + "/out/spider-parts.glb"));
+    r = runCli(QStringList(args) << "--skip-existing");
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("1 inputs: 0 done, 0 failed, 1 skipped"), qPrintable(r.err));
+  }
+
+  // A model that cannot be used stops the batch (exit 3): no input could succeed.
+  void modelProblemStopsTheBatch() {
+    const QString empty = path("no-models");
+    QVERIFY(QDir().mkpath(empty));
+    const Result r = runCli({"segment", kSamples + "/table.glb", kSamples + "/wuson.off",
+                             "--out-dir", path("nomodel-out"), "--models", empty, "--quiet"});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(
+        r.err.contains("segmenter") && r.err.contains("stopped") && r.err.contains("1 not done"),
+        qPrintable(r.err));
+    QVERIFY(filesIn(path("nomodel-out")).isEmpty());
+  }
+
   // --fail-fast stops at the first failure; --jobs 2 gives the same outputs.
   void failFastAndJobs() {
     writeBytes(path("ff/bad.off"), "OFF\n3 1 0\n0 0 0\n");

@@ -148,7 +148,7 @@ class Batch {
         seconds > 0 ? static_cast<double>(t.ok + t.failed) / (seconds / 60.0) : 0.0;
     const ManagerSnapshot snap = manager_.snapshot();
     int code = 0;
-    if (cancel_.load()) {
+    if (cancel_.load() && notRun > 0) {
       code = static_cast<int>(ExitCode::Cancelled);
     } else if (fatalCode_) {
       code = fatalCode_;
@@ -166,13 +166,13 @@ class Batch {
     if (!options_.quiet || t.failed || notRun) reporter_.message(line);
     for (const auto& r : records)
       if (r.status == "failed") reporter_.message("failed: " + r.error);
-    if (options_.verbose || !options_.quiet) {
+    if (options_.verbose) {
       std::string loads;
       for (const auto& m : snap.models)
         if (m.diskLoads || m.hostCacheLoads)
           loads += (loads.empty() ? "" : ", ") + m.name + " " + std::to_string(m.diskLoads) +
                    " from disk, " + std::to_string(m.hostCacheLoads) + " from host RAM";
-      if (options_.verbose && !loads.empty()) reporter_.message("model loads: " + loads);
+      if (!loads.empty()) reporter_.message("model loads: " + loads);
     }
     if (!fatalMessage_.empty()) reporter_.message("stopped: " + fatalMessage_);
     if (code == static_cast<int>(ExitCode::Cancelled))

@@ -90,9 +90,15 @@ BatchPlan planBatch(const Options& options, std::istream& listStream) {
   spec.args = options.inputs;
   spec.fromList = options.fromList;
   spec.recursive = options.recursive;
-  const std::vector<InputItem> items = expandInputs(spec, listStream);
-  if (items.empty()) throw UsageError(options.command + ": no input meshes found");
+  std::vector<InputItem> items = expandInputs(spec, listStream);
+  // A folder that holds the out-dir would take the outputs of an earlier run
+  // as inputs: files found inside the out-dir are left out.
   const fs::path outDir = options.outDir;
+  const std::string outKey = identity(outDir) + "/";
+  std::erase_if(items, [&](const InputItem& item) {
+    return item.found && identity(item.path).rfind(outKey, 0) == 0;
+  });
+  if (items.empty()) throw UsageError(options.command + ": no input meshes found");
 
   BatchPlan plan;
   for (std::size_t i = 0; i < items.size(); ++i) {

@@ -35,12 +35,12 @@ void addFolder(const fs::path& folder, bool recursive, std::vector<InputItem>& o
       }
       if (!it->is_regular_file(ec) || !canImport(it->path())) continue;
       const fs::path rel = it->path().parent_path().lexically_relative(folder);
-      found.push_back({it->path(), rel == "." ? std::string() : rel.string(), {}});
+      found.push_back({it->path(), rel == "." ? std::string() : rel.string(), {}, true});
     }
   } else {
     for (fs::directory_iterator it(folder, options, ec), end; !ec && it != end; it.increment(ec)) {
       if (hidden(it->path()) || !it->is_regular_file(ec) || !canImport(it->path())) continue;
-      found.push_back({it->path(), {}, {}});
+      found.push_back({it->path(), {}, {}, true});
     }
   }
   if (ec) {
@@ -65,7 +65,7 @@ void addPattern(const std::string& pattern, std::vector<InputItem>& out) {
   std::error_code ec;
   for (const auto& m : matches) {
     if (!fs::is_regular_file(m, ec)) continue;  // patterns pick files, not folders
-    out.push_back({m, {}, {}});
+    out.push_back({m, {}, {}, true});
     ++added;
   }
   if (!added) out.push_back({pattern, {}, "no file matches this pattern"});

@@ -14,6 +14,7 @@ struct InputItem {
   std::filesystem::path path;  // as the user named it (or as the folder/pattern produced it)
   std::string subdir;          // folder inputs: the subfolder below the named folder ("" at top)
   std::string problem;         // non-empty: an input that cannot be used ("no such file", ...)
+  bool found = false;          // came from a folder or a pattern, not named one by one
 };
 
 struct InputSpec {
