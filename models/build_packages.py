@@ -39,10 +39,13 @@ def write_package(folder, manifest, modules):
         path = os.path.join(folder, fname)
         tmp = path + ".tmp"
         scripted.save(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         files.append({"path": fname, "sha256": sha256(path), "bytes": os.path.getsize(path)})
     manifest["files"] = files
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".json.tmp")
+    # mkstemp makes 0600: an installed package must be readable by every user
+    os.fchmod(fd, 0o644)
     with os.fdopen(fd, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -11,7 +11,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)"
 bin=build/release/app
 sample=resources/samples/table.glb
-export H3DPART_MODELS="$here/build/release/models"
+export H3DPART_MODELS="$here/build/release/share/h3dpart/models"
 if [ -n "${DISPLAY:-}" ] && [ -x "$bin/h3dpart-studio" ] && [ "${H3DPART_NO_GUI:-0}" != 1 ]; then
   echo "setup: opening $sample in h3dpart-studio"
   exec "$bin/h3dpart-studio" "$sample"

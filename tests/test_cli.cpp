@@ -11,46 +11,12 @@
 #include <QtTest>
 #include <fstream>
 
+#include "cli_test_support.h"
 #include "h3dpart/mesh_io.h"
 
 namespace fs = std::filesystem;
 
-namespace {
-
-const QString kCli = QStringLiteral(H3DPART_BINARY_DIR "/app/h3dpart");
-const QString kSample = QStringLiteral(H3DPART_SOURCE_DIR "/resources/samples/table.glb");
-
-struct Result {
-  int exitCode = -1;
-  QString out, err;
-};
-
-Result runCli(const QStringList& args, int timeoutMs = 240000) {
-  QProcess p;
-  p.start(kCli, args);
-  if (!p.waitForFinished(timeoutMs)) {
-    p.kill();
-    p.waitForFinished();
-    return {-2, {}, "timed out"};
-  }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -3,
-          QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
-
-void writeBytes(const QString& file, const QByteArray& bytes) {
-  QFile f(file);
-  QVERIFY(f.open(QIODevice::WriteOnly));
-  f.write(bytes);
-}
-
-// The last non-empty stderr line: where the error message must be.
-QString lastLine(const QString& text) {
-  const QStringList lines = text.split('\n', Qt::SkipEmptyParts);
-  return lines.isEmpty() ? QString() : lines.last();
-}
-
-}  // namespace
+using namespace cli_test;
 
 class TestCli : public QObject {
   Q_OBJECT
@@ -295,12 +261,10 @@ class TestCli : public QObject {
       err += p.readAllStandardError();
     }
     QVERIFY2(p.state() == QProcess::Running, err.constData());
-    QElapsedTimer stop;
-    stop.start();
     ::kill(static_cast<pid_t>(p.processId()), SIGINT);
-    QVERIFY(p.waitForFinished(10000));
+    // A hang guard, not a latency bound: `h3dpart bench cancel` measures how fast.
+    QVERIFY(p.waitForFinished(30000));
     QCOMPARE(p.exitCode(), 130);
-    QVERIFY2(stop.elapsed() < 2000, qPrintable(QString::number(stop.elapsed())));
     QVERIFY(!QFileInfo::exists(out));
     for (const QString& f : QDir(dir_.path()).entryList(QDir::Files | QDir::Hidden)) {
       QVERIFY2(!f.contains(".tmp-"), qPrintable(f));

@@ -50,12 +50,10 @@ class TestEngine : public QObject {
     Recorder<bool> busy(&engine, &InferenceEngine::busyChanged);
     const MeshPtr mesh = sample();
 
-    // The request returns at once; the work happens on the engine thread.
-    QElapsedTimer t;
-    t.start();
+    // The request returns before the work is done; the work happens on the engine thread.
     const quint64 job = engine.segment(mesh, {});
-    QVERIFY(t.elapsed() < 50);
     QVERIFY(engine.busy());
+    QCOMPARE(segmented.size(), 0);
     QTRY_VERIFY_WITH_TIMEOUT(segmented.size() > 0, 120000);
     QCOMPARE(segmented.first().at(0).toULongLong(), job);
     const auto seg = segmented.first().at(1).value<SegmentationPtr>();
@@ -96,7 +94,7 @@ class TestEngine : public QObject {
     QVERIFY((*mask)[0]);
   }
 
-  void cancelStopsWithinASecond() {
+  void cancelStopsTheRunningJobAndDropsQueuedOnes() {
     InferenceEngine engine(makeManager());
     Recorder<quint64> cancelled(&engine, &InferenceEngine::cancelled);
     Recorder<quint64, GeneratedPartsPtr> generated(&engine, &InferenceEngine::generated);
@@ -110,17 +108,34 @@ class TestEngine : public QObject {
     engine.generate(mesh, std::make_shared<const Segmentation>(seg), go);
     const quint64 queued = engine.segment(mesh, {});  // dropped by the cancel
     QTRY_VERIFY_WITH_TIMEOUT(progress.size() > 2, 60000);
-    QElapsedTimer t;
-    t.start();
     engine.cancel();
-    QTRY_VERIFY_WITH_TIMEOUT(cancelled.size() == 2, 5000);
-    QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    // A hang guard, not a latency bound: `h3dpart bench cancel` measures how fast.
+    QTRY_VERIFY_WITH_TIMEOUT(cancelled.size() == 2, 30000);
     QCOMPARE(generated.size(), 0);
     QCOMPARE(cancelled.last().at(0).toULongLong(), queued);
     // The engine keeps working after a cancel.
     Recorder<quint64, SegmentationPtr> segmented(&engine, &InferenceEngine::segmented);
     engine.segment(mesh, {});
     QTRY_VERIFY_WITH_TIMEOUT(segmented.size() > 0, 120000);
+  }
+
+  // A flat mesh encloses nothing: Generate says so instead of an empty result.
+  void generatingNothingFailsWithAReason() {
+    InferenceEngine engine(makeManager());
+    Recorder<quint64, const QString&, int> failed(&engine, &InferenceEngine::failed);
+    Recorder<quint64, GeneratedPartsPtr> generated(&engine, &InferenceEngine::generated);
+    auto flat = std::make_shared<Mesh>();
+    flat->vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
+    for (int i = 0; i < 1000; ++i) flat->faces.push_back({0, 1, 2});
+    Segmentation seg;
+    seg.faceLabels.assign(flat->faces.size(), 0);
+    refreshParts(*flat, seg);
+    engine.generate(flat, std::make_shared<const Segmentation>(seg), GenerateOptions{});
+    QTRY_VERIFY_WITH_TIMEOUT(failed.size() > 0, 60000);
+    QCOMPARE(generated.size(), 0);
+    QCOMPARE(failed.first().at(2).toInt(), int(ExitCode::BadInput));
+    QVERIFY2(failed.first().at(1).toString().contains("no closed part"),
+             qPrintable(failed.first().at(1).toString()));
   }
 
   void errorsArriveAsFailed() {

@@ -162,6 +162,36 @@ class TestMeshIo : public QObject {
                "end_header\n0 0 0\ninf 0 0\n0 1 0\n3 0 1 2\n")
         << "infinite";
     QTest::newRow("unsupported") << "notes.txt" << QByteArray("hello") << "unsupported file type";
+    QTest::newRow("off claims 2^31 vertices")
+        << "huge.off" << QByteArray("OFF\n2147483648 1 0\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n")
+        << "claims 2147483648 vertices";
+    QTest::newRow("ply claims 4e9 vertices")
+        << "huge.ply"
+        << QByteArray(
+               "ply\nformat binary_little_endian 1.0\nelement vertex 4000000000\nproperty float x\n"
+               "property float y\nproperty float z\nelement face 1\n"
+               "property list uchar int vertex_indices\nend_header\n")
+        << "claims 4000000000 vertices";
+    const auto gltf = [](const char* uri) {
+      return QByteArray("{\"asset\":{\"version\":\"2.0\"},\"buffers\":[{\"uri\":\"") + uri +
+             "\",\"byteLength\":36}],\"bufferViews\":[{\"buffer\":0,\"byteLength\":36}],"
+             "\"accessors\":[{\"bufferView\":0,\"componentType\":5126,\"count\":3,\"type\":"
+             "\"VEC3\","
+             "\"min\":[0,0,0],\"max\":[1,1,0]}],\"meshes\":[{\"primitives\":[{\"attributes\":"
+             "{\"POSITION\":0}}]}],\"nodes\":[{\"mesh\":0}],\"scenes\":[{\"nodes\":[0]}],\"scene\":"
+             "0}";
+    };
+    QTest::newRow("gltf buffer leaves the folder")
+        << "escape.gltf" << gltf("../../../../../../etc/passwd") << "outside the file's folder";
+    QTest::newRow("gltf buffer percent-encoded escape")
+        << "escape2.gltf" << gltf("..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd")
+        << "outside the file's folder";
+    QTest::newRow("gltf buffer absolute path")
+        << "escape3.gltf" << gltf("/etc/passwd") << "outside the file's folder";
+    QTest::newRow("obj material leaves the folder")
+        << "escape.obj"
+        << QByteArray("mtllib ../../../../../../etc/passwd\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+        << "outside the file's folder";
   }
   void refusesBadInput() {
     QFETCH(QString, name);
@@ -186,6 +216,58 @@ class TestMeshIo : public QObject {
     const std::string bytes = readAll(path("whole.glb"));
     writeText(path("truncated.glb"), bytes.substr(0, bytes.size() / 2));
     QVERIFY_THROWS_EXCEPTION(InputError, importMesh(path("truncated.glb")));
+  }
+
+  void refusesOversizedDataUri() {
+    QByteArray data = "data:application/octet-stream;base64,";
+    data += QByteArray(36, '\0').toBase64();
+    const QByteArray doc = QByteArray("{\"asset\":{\"version\":\"2.0\"},\"buffers\":[{\"uri\":\"") +
+                           data + "\",\"byteLength\":36}]}";
+    writeText(path("datauri.gltf"), doc.toStdString());
+    ImportLimits limits;
+    limits.maxDataUriBytes = 32;
+    try {
+      importMesh(path("datauri.gltf"), nullptr, limits);
+      QFAIL("accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains("buffers[0]: embedded data: URI"), e.what());
+    }
+  }
+
+  // A file cut short names the format and the problem, not Assimp's internals.
+  void truncatedFilesSaySo_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("off, faces missing")
+        << "short.off" << QByteArray("OFF\n4 2 0\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n3 0 1 2\n")
+        << "truncated or malformed OFF: the file ends before all its faces are read";
+    QTest::newRow("binary ply, second half missing")
+        << "half.ply" << QByteArray() << "truncated or malformed PLY";
+    QTest::newRow("obj, missing vertex")
+        << "cut.obj" << QByteArray("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\nf 2 3 9\n") << "obj";
+  }
+  void truncatedFilesSaySo() {
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    if (content.isEmpty()) {
+      // Our own binary PLY of a refined cube, cut in the middle of its faces.
+      Mesh cube = importMesh(path("cube.obj"));
+      for (int i = 0; i < 200; ++i) cube.faces.push_back(cube.faces[i % 12]);
+      exportMesh(path("whole.ply"), cube);
+      const std::string bytes = readAll(path("whole.ply"));
+      content = QByteArray::fromStdString(bytes.substr(0, bytes.size() * 3 / 4));
+    }
+    writeText(path(name.toStdString()), content.toStdString());
+    try {
+      importMesh(path(name.toStdString()));
+      QFAIL("import should have failed");
+    } catch (const InputError& e) {
+      const QString message = QString::fromUtf8(e.what());
+      QVERIFY2(message.contains(expected), qPrintable(message));
+      QVERIFY2(!message.contains("aiMesh") && !message.contains('\n'), qPrintable(message));
+    }
   }
 
   void exportRoundTrip_data() {

@@ -563,12 +563,9 @@ class TestModelManager : public QObject {
     QVERIFY(table.contains("NAME"));
     QVERIFY(table.contains("segmenter"));
     QVERIFY(table.contains("unloaded"));
-    // Cheap enough for 10 Hz polling.
-    const auto t0 = std::chrono::steady_clock::now();
+    // Polling changes nothing (its cost is in `h3dpart bench models`).
     for (int i = 0; i < 100; ++i) (void)mm.snapshot();
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    QVERIFY2(ms < 1000.0, qPrintable(QString::number(ms)));
+    QCOMPARE(residentCount(mm.snapshot()), 1);
   }
 
   // Several threads acquire, run, unload, switch policies and poll at once.

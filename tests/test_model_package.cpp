@@ -2,6 +2,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -126,8 +129,11 @@ class TestModelPackage : public QObject {
     copyGood("second");
     fs::create_directories(fs::path(tmp_.path().toStdString()) / "not-a-package");
     const auto found = findPackages(tmp_.path().toStdString());
-    QVERIFY(found.size() >= 2);
-    for (const auto& f : found) QVERIFY(fs::exists(f / "manifest.json"));
+    QVERIFY(found.size() >= 3);
+    // A folder without a manifest is listed, so the reason it is refused can be told.
+    const fs::path stray = fs::path(tmp_.path().toStdString()) / "not-a-package";
+    QVERIFY(std::find(found.begin(), found.end(), stray) != found.end());
+    QVERIFY_THROWS_EXCEPTION(ModelError, readPackage(stray));
     QVERIFY(findPackages("/nonexistent/dir").empty());
   }
 
@@ -173,6 +179,12 @@ class TestModelPackage : public QObject {
                               << "manifest.json: json:";
     QTest::newRow("no manifest") << "no-manifest"
                                  << "manifest.json: file exists: not found";
+    QTest::newRow("file outside")
+        << "symlink-outside"
+        << "model package fixture: encoder.pt: inside the package: resolves to";
+    QTest::newRow("run bytes") << "run-bytes"
+                               << "model package fixture: manifest.json: schema: memory.run_bytes: "
+                                  "4611686018427387904 bytes is more than any device holds";
   }
   void refusals() {
     QFETCH(QString, mutation);
@@ -213,6 +225,14 @@ class TestModelPackage : public QObject {
       std::ofstream(manifest) << "{ not json";
     } else if (m == "no-manifest") {
       fs::remove(manifest);
+    } else if (m == "symlink-outside") {
+      // the same bytes (so the hash matches), but reached through a link leaving the folder
+      const fs::path outside = dir.parent_path() / "outside-encoder.pt";
+      fs::copy_file(dir / "encoder.pt", outside, fs::copy_options::overwrite_existing);
+      fs::remove(dir / "encoder.pt");
+      fs::create_symlink(outside, dir / "encoder.pt");
+    } else if (m == "run-bytes") {
+      j["memory"] = {{"run_bytes", 1ull << 62}};
     }
     if (m != "garbage" && m != "no-manifest") writeJson(manifest, j);
     try {
@@ -223,6 +243,32 @@ class TestModelPackage : public QObject {
       QVERIFY2(what.contains(expected), qPrintable(what));
       QCOMPARE(int(e.exitCode()), int(ExitCode::ModelProblem));
     }
+  }
+
+  void unreadableManifestSaysPermissionDenied() {
+    if (::geteuid() == 0) QSKIP("root reads any file");
+    const fs::path dir = copyGood("unreadable");
+    fs::permissions(dir / "manifest.json", fs::perms::none);
+    try {
+      readPackage(dir);
+      QFAIL("package was accepted");
+    } catch (const ModelError& e) {
+      QVERIFY2(QString(e.what()).contains("manifest.json: readable: permission denied"), e.what());
+    }
+    fs::permissions(dir / "manifest.json", fs::perms::owner_all);
+  }
+
+  // Built default packages are readable by every user (they were 0600).
+  void defaultPackagesAreWorldReadable() {
+    const fs::path models = defaultModelsDir();
+    std::size_t seen = 0;
+    for (const auto& folder : findPackages(models))
+      for (const auto& entry : fs::directory_iterator(folder)) {
+        const auto perms = fs::status(entry.path()).permissions();
+        QVERIFY2((perms & fs::perms::others_read) != fs::perms::none, entry.path().c_str());
+        ++seen;
+      }
+    QVERIFY(seen >= 2);
   }
 
   void hashesCanBeSkipped() {

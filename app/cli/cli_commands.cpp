@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_outputs.h"
 #include "cli_progress.h"
 #include "h3dpart/atomic_file.h"
 #include "h3dpart/errors.h"
@@ -86,8 +88,8 @@ Segmentation readFaceLabels(const fs::path& file, const Mesh& mesh) {
   return seg;
 }
 
-void writeFaceLabels(const fs::path& file, const Segmentation& seg) {
-  writeFileAtomically(file, [&](std::ostream& out) {
+void stageFaceLabels(OutputTransaction& outputs, const fs::path& file, const Segmentation& seg) {
+  outputs.stage(file, [&](std::ostream& out) {
     std::string text;
     text.reserve(seg.faceLabels.size() * 3);
     for (int label : seg.faceLabels) {
@@ -113,17 +115,35 @@ nlohmann::json modelsUsed(const ManagerSnapshot& snap) {
 
 }  // namespace
 
+namespace {
+
+void checkExportType(const fs::path& output) {
+  std::string e = output.extension().string();
+  if (!e.empty()) e.erase(0, 1);
+  for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto& known = exportExtensions();
+  if (std::find(known.begin(), known.end(), e) == known.end())
+    throw UsageError(output.string() + ": unsupported output type (use .glb, .obj or .ply)");
+}
+
+// Every file the command reads and writes, so collisions and unwritable
+// folders are refused before any work.
+void checkPipelineFiles(const Options& options) {
+  std::vector<NamedPath> inputs{{options.inputs.front(), "input"}};
+  if (!options.labelsIn.empty()) inputs.push_back({options.labelsIn, "--labels"});
+  std::vector<NamedPath> outputs{{options.output, "-o"}};
+  if (!options.faceLabels.empty()) outputs.push_back({options.faceLabels, "--face-labels"});
+  if (!options.jsonReport.empty()) outputs.push_back({options.jsonReport, "--json"});
+  checkOutputPlan(inputs, outputs);
+}
+
+}  // namespace
+
 int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   const fs::path input = options.inputs.front();
   const fs::path output = options.output;
-  if (std::find(exportExtensions().begin(), exportExtensions().end(), [&] {
-        std::string e = output.extension().string();
-        if (!e.empty()) e.erase(0, 1);
-        for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return e;
-      }()) == exportExtensions().end()) {
-    throw UsageError(output.string() + ": unsupported output type (use .glb, .obj or .ply)");
-  }
+  checkExportType(output);
+  checkPipelineFiles(options);
   ProgressPrinter printer(options.quiet);
   Progress progress([&](std::string_view stage, double f) { printer.update(stage, f); }, &cancel);
   nlohmann::json stages = nlohmann::json::object();
@@ -161,17 +181,25 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
     GenerateOptions go;
     go.seed = options.seed;
     go.resolution = options.resolution;
-    parts = generate(mesh, seg, *manager, go, progress).parts;
+    try {
+      parts = generate(mesh, seg, *manager, go, progress).parts;
+    } catch (const NoResultError& e) {
+      throw InputError(input.string(), e.what());
+    }
     stages["generate"] = secondsSince(t);
   }
+  if (parts.empty()) throw InputError(input.string(), "no part to write");
   progress.checkCancel();
 
+  // Every output goes to a temporary first; they appear together or not at all.
   t = Clock::now();
   progress.stage("writing");
-  exportParts(output, parts);
-  if (!options.faceLabels.empty()) writeFaceLabels(options.faceLabels, seg);
+  OutputTransaction outputs;
+  exportParts(outputs, output, parts);
+  progress.checkCancel();
+  if (!options.faceLabels.empty()) stageFaceLabels(outputs, options.faceLabels, seg);
   stages["export"] = secondsSince(t);
-  printer.finish();
+  progress.checkCancel();
 
   const ManagerSnapshot snap = manager->snapshot();
   if (!options.jsonReport.empty()) {
@@ -198,7 +226,17 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
                           {"peak_model_device_bytes", snap.peakModelDeviceBytes},
                           {"device", snap.deviceName},
                           {"models", modelsUsed(snap)}};
-    writeFileAtomically(options.jsonReport, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+    outputs.stage(options.jsonReport, [&](std::ostream& out) { out << doc.dump(2) << "\n"; });
+  }
+  debugWriteDelay(cancel);
+  const bool interrupted = commitOutputs(outputs, cancel);
+  printer.finish();
+  if (interrupted) {
+    std::fprintf(stderr,
+                 "h3dpart: interrupted while the outputs were being renamed into place; they "
+                 "are complete: %s\n",
+                 output.c_str());
+    return static_cast<int>(ExitCode::Cancelled);
   }
   std::printf("%s: %d parts -> %s\n", input.c_str(), static_cast<int>(parts.size()),
               output.c_str());

@@ -20,5 +20,6 @@ int runModels(const Options& options);
 int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel);
 int runBenchModels(const Options& options);
 int runBenchEditing(const Options& options);
+int runBenchCancel(const Options& options);
 
 }  // namespace h3d::cli

@@ -54,6 +54,10 @@ commands:
   bench editing [--sizes 100k,1M] [--json]
       cost of each studio edit (apply, undo, redo), a point prompt, project
       save/open and an autosave snapshot
+  bench cancel [MESH] [--json]
+      time from a cancel to stopped at 20 points spread over model loading,
+      segment and generate: in process (the studio's cancel) and SIGINT to
+      an `h3dpart run` process; min / median / p95 / max
 
 batch options:
   --out-dir DIR        where the outputs go (made when missing; refused before any work
@@ -207,8 +211,9 @@ Options parseOptions(const std::vector<std::string>& args) {
     if (o.output.empty()) throw UsageError(o.command + ": needs -o OUT (.glb, .obj or .ply)");
   }
   if (o.command == "bench" && o.subcommand != "pipeline" && o.subcommand != "models" &&
-      o.subcommand != "editing") {
-    throw UsageError("bench: say 'bench pipeline', 'bench models' or 'bench editing'");
+      o.subcommand != "editing" && o.subcommand != "cancel") {
+    throw UsageError(
+        "bench: say 'bench pipeline', 'bench models', 'bench editing' or 'bench cancel'");
   }
   if (!o.labelsIn.empty() && o.command != "generate") throw UsageError("--labels is for generate");
   return o;

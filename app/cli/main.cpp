@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
     if (options.command == "bench") {
       if (options.subcommand == "models") return cli::runBenchModels(options);
       if (options.subcommand == "editing") return cli::runBenchEditing(options);
+      if (options.subcommand == "cancel") return cli::runBenchCancel(options);
       return cli::runBenchPipeline(options, g_cancel);
     }
     if (options.batch()) return cli::runBatch(options, g_cancel);

@@ -2,11 +2,13 @@
 // the saved settings, then shows the main window.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QSettings>
 #include <QTimer>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -17,28 +19,65 @@
 #include "h3dpart/ui/main_window.h"
 #include "h3dpart/ui/mesh_viewer.h"
 
-int main(int argc, char** argv) {
-  QElapsedTimer startClock;
-  startClock.start();
-  h3d::ui::prepareApplication();
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName("h3dpart");
-  QApplication::setApplicationName("h3dpart-studio");
-  QApplication::setApplicationVersion(H3DPART_VERSION);
-  h3d::ui::registerMetaTypes();
+namespace {
 
-  QCommandLineParser parser;
+struct StudioOptions {
+  QCommandLineOption models{"models", "Folder of model packages.", "dir"};
+  QCommandLineOption device{"device", "cpu, cuda, cuda:N or auto (default: saved setting).",
+                            "name"};
+  QCommandLineOption firstFrame{"quit-after-first-frame",
+                                "Print the start-up time and quit once the window has drawn."};
+};
+
+void describe(QCommandLineParser& parser, const StudioOptions& options) {
   parser.setApplicationDescription("Split 3D meshes into parts and complete each part.");
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("file", "Mesh file to open.", "[file]");
-  QCommandLineOption models("models", "Folder of model packages.", "dir");
-  QCommandLineOption device("device", "cpu, cuda, cuda:N or auto (default: saved setting).",
-                            "name");
-  QCommandLineOption firstFrame("quit-after-first-frame",
-                                "Print the start-up time and quit once the window has drawn.");
-  parser.addOptions({models, device, firstFrame});
+  parser.addOptions({options.models, options.device, options.firstFrame});
+}
+
+void nameApplication() {
+  QCoreApplication::setOrganizationName("h3dpart");
+  QCoreApplication::setApplicationName("h3dpart-studio");
+  QCoreApplication::setApplicationVersion(H3DPART_VERSION);
+}
+
+// --help and --version need no display: answer them from a plain
+// QCoreApplication before the GUI's platform plugin is loaded (it aborts
+// without a display).
+void answerWithoutDisplay(int argc, char** argv) {
+  const char* asks[] = {"-h", "--help", "--help-all", "-?", "-v", "--version"};
+  bool asked = false;
+  for (int i = 1; i < argc; ++i)
+    for (const char* a : asks) asked = asked || std::strcmp(argv[i], a) == 0;
+  if (!asked) return;
+  QCoreApplication core(argc, argv);
+  nameApplication();
+  QCommandLineParser parser;
+  const StudioOptions options;
+  describe(parser, options);
+  parser.process(core);  // prints and exits for help and version
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QElapsedTimer startClock;
+  startClock.start();
+  answerWithoutDisplay(argc, argv);
+  h3d::ui::prepareApplication();
+  QApplication app(argc, argv);
+  nameApplication();
+  h3d::ui::registerMetaTypes();
+
+  QCommandLineParser parser;
+  const StudioOptions opts;
+  describe(parser, opts);
   parser.process(app);
+  const QCommandLineOption& models = opts.models;
+  const QCommandLineOption& device = opts.device;
+  const QCommandLineOption& firstFrame = opts.firstFrame;
 
   h3d::ManagerConfig config;
   const QSettings settings;

@@ -130,7 +130,7 @@ def main():
     if args.cli:
         runner = CliRunner(args.cli, args.models, args.resolution)
     else:
-        runner = EmuRunner(args.emulate or os.path.join(HERE, "..", "..", "build", "release", "models"))
+        runner = EmuRunner(args.emulate or os.path.join(HERE, "..", "..", "build", "release", "share", "h3dpart", "models"))
 
     rows = []
     for name in names:

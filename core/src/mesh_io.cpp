@@ -13,9 +13,12 @@
 
 #include "h3dpart/atomic_file.h"
 #include "h3dpart/errors.h"
+#include "import_guard.h"
 
 namespace h3d {
 namespace fs = std::filesystem;
+using detail::checkDeclaredCounts;
+using detail::checkGltfReferences;
 
 namespace {
 
@@ -139,23 +142,28 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
     throw InputError(name, "unsupported file type '." + lowerExtension(file) + "'");
   }
 
+  checkDeclaredCounts(file, lowerExtension(file), bytes);
+  checkGltfReferences(file, limits.maxDataUriBytes);
+
   ImportReport report;
   Mesh mesh;
   try {
     Assimp::Importer importer;
+    auto* io = new detail::ConfinedIOSystem(file);  // the importer owns it
+    importer.SetIOHandler(io);
     // Points and lines are not surfaces: drop them instead of failing.
     importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE,
                                 aiPrimitiveType_POINT | aiPrimitiveType_LINE);
     const aiScene* scene =
         importer.ReadFile(name, aiProcess_Triangulate | aiProcess_ValidateDataStructure);
+    if (!io->refused().empty())
+      throw InputError(name,
+                       "refers to '" + io->refused() + "', outside the file's folder; refused");
     if (!scene || !scene->mRootNode) {
-      std::string why = importer.GetErrorString();
-      if (why.empty()) why = "not a readable mesh";
+      const std::string why = importer.GetErrorString();
       if (why.find("no faces") != std::string::npos)
         throw InputError(name, "the file holds no triangles");
-      // Assimp messages can span lines; the boundary wants one.
-      std::replace(why.begin(), why.end(), '\n', ' ');
-      throw InputError(name, "cannot read as ." + lowerExtension(file) + ": " + why);
+      throw InputError(name, detail::describeReadFailure(why, lowerExtension(file)));
     }
     std::uint64_t triangles = 0;
     for (unsigned i = 0; i < scene->mNumMeshes; ++i) triangles += scene->mMeshes[i]->mNumFaces;
@@ -373,7 +381,8 @@ void writePly(std::ostream& out, const std::vector<PartMesh>& parts) {
 
 }  // namespace
 
-void exportParts(const fs::path& file, const std::vector<PartMesh>& parts) {
+void exportParts(OutputTransaction& outputs, const fs::path& file,
+                 const std::vector<PartMesh>& parts) {
   const std::string ext = lowerExtension(file);
   std::function<void(std::ostream&)> writer;
   if (ext == "glb") {
@@ -386,7 +395,13 @@ void exportParts(const fs::path& file, const std::vector<PartMesh>& parts) {
     throw OutputError(file.string(),
                       "unsupported export type '." + ext + "' (use .glb, .obj or .ply)");
   }
-  writeFileAtomically(file, writer);
+  outputs.stage(file, writer);
+}
+
+void exportParts(const fs::path& file, const std::vector<PartMesh>& parts) {
+  OutputTransaction outputs;
+  exportParts(outputs, file, parts);
+  outputs.commit();
 }
 
 void exportMesh(const fs::path& file, const Mesh& mesh) {

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -104,8 +106,13 @@ class Schema {
   std::string package_;
 };
 
-std::string readText(const std::filesystem::path& file) {
+std::string readText(const std::filesystem::path& file, const std::string& package) {
   std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    fail(package, file.filename().string(), "readable",
+         err == EACCES ? "permission denied" : std::string("cannot open: ") + std::strerror(err));
+  }
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
@@ -255,8 +262,14 @@ PackageManifest parseManifest(const std::string& jsonText, const std::string& pa
   m.cpuFallbackAllowed = s.boolOr(root, "manifest", "cpu_fallback", true);
   if (root.contains("memory")) {
     const json& mem = s.object(root["memory"], "memory");
-    if (mem.contains("run_bytes"))
+    if (mem.contains("run_bytes")) {
       m.estimatedRunBytes = s.unsignedValue(mem["run_bytes"], "memory.run_bytes");
+      // No device of this era has more; a larger figure is a broken manifest.
+      constexpr std::uint64_t kMaxRunBytes = 1ull << 40;
+      if (m.estimatedRunBytes > kMaxRunBytes)
+        s.bad("memory.run_bytes", std::to_string(m.estimatedRunBytes) +
+                                      " bytes is more than any device holds (limit 1 TiB)");
+    }
   }
   if (root.contains("dry_run")) {
     const json& dry = s.object(root["dry_run"], "dry_run");
@@ -294,12 +307,19 @@ ModelPackage readPackage(const std::filesystem::path& folder, bool verifyHashes)
     fail(folderName, kManifest, "file exists", "not found in " + folder.string());
   ModelPackage package;
   package.folder = folder;
-  package.manifest = parseManifest(readText(manifestPath), folderName);
+  package.manifest = parseManifest(readText(manifestPath, folderName), folderName);
   const std::string& name = package.manifest.name;
+  const fs::path root = fs::weakly_canonical(folder, ec);
   for (const auto& f : package.manifest.files) {
     const fs::path path = folder / f.path;
     if (!fs::is_regular_file(path, ec))
       fail(name, f.path, "file exists", "not found in " + folder.string());
+    // A symlink (or any path) that resolves outside the package is refused.
+    const fs::path real = fs::weakly_canonical(path, ec);
+    const auto rel = real.lexically_relative(root);
+    if (ec || rel.empty() || *rel.begin() == "..")
+      fail(name, f.path, "inside the package",
+           "resolves to " + real.string() + ", outside " + root.string());
     const auto size = fs::file_size(path, ec);
     if (ec) fail(name, f.path, "file exists", ec.message());
     if (size != f.bytes)
@@ -320,8 +340,9 @@ std::vector<std::filesystem::path> findPackages(const std::filesystem::path& dir
   std::vector<fs::path> found;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return found;
+  // Every visible sub-folder: one without a manifest is reported, not skipped in silence.
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_directory(ec) && fs::is_regular_file(entry.path() / kManifest, ec))
+    if (entry.is_directory(ec) && entry.path().filename().string().front() != '.')
       found.push_back(entry.path());
   }
   std::sort(found.begin(), found.end());

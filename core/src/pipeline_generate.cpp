@@ -18,6 +18,26 @@
 namespace h3d {
 namespace {
 
+constexpr const char* kNothingToGenerate =
+    "no closed part could be generated: the parts enclose no volume (a flat or degenerate "
+    "mesh); `segment` keeps its faces as they are";
+
+// True when every vertex lies on one plane: such a mesh encloses no volume,
+// so no closed part can come of it (found before any model work).
+bool isFlat(const Mesh& mesh) {
+  const float tolerance = 1e-6f * std::max(mesh.bounds().diagonal(), 1e-30f);
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    const Vec3& a = mesh.vertices[mesh.faces[f][0]];
+    const Vec3 n = cross(mesh.vertices[mesh.faces[f][1]] - a, mesh.vertices[mesh.faces[f][2]] - a);
+    if (length(n) <= tolerance * tolerance) continue;
+    const Vec3 unit = normalized(n);
+    for (const Vec3& v : mesh.vertices)
+      if (std::fabs(dot(v - a, unit)) > tolerance) return false;
+    return true;
+  }
+  return true;  // every face degenerate
+}
+
 torch::Tensor vecTensor(const std::vector<Vec3>& v) {
   static_assert(sizeof(Vec3) == 3 * sizeof(float));
   if (v.empty()) return torch::zeros({0, 3}, torch::kFloat32);
@@ -180,6 +200,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
   if (options.resolution < 8 || options.resolution > 512)
     throw UsageError("generate: resolution must be between 8 and 512");
   if (options.samplePoints < 16) throw UsageError("generate: samplePoints must be at least 16");
+  if (isFlat(mesh)) throw NoResultError(kNothingToGenerate);
 
   progress.stage("loading generator");
   ModelHandle handle = models.acquire(ModelRole::Generator);
@@ -284,6 +305,10 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     progress.report(1.0);
     if (!part.mesh.faces.empty()) result.parts.push_back(std::move(part));
   }
+  if (result.parts.empty())
+    throw NoResultError(
+        "no closed part could be generated: the parts enclose no volume (a flat "
+        "or degenerate mesh); `segment` keeps its faces as they are");
   return result;
 }
 

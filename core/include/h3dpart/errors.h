@@ -36,6 +36,14 @@ class OutputError : public Error {
   ExitCode exitCode() const override { return ExitCode::BadInput; }
 };
 
+// The work ran but produced nothing usable (a generate of a flat mesh): the
+// front end names the input and says why instead of writing an empty result.
+class NoResultError : public Error {
+ public:
+  using Error::Error;
+  ExitCode exitCode() const override { return ExitCode::BadInput; }
+};
+
 // Wrong command-line use or invalid option values.
 class UsageError : public Error {
  public:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "h3dpart/atomic_file.h"
 #include "h3dpart/mesh.h"
 #include "h3dpart/progress.h"
 
@@ -21,8 +22,9 @@ struct ImportReport {
 };
 
 struct ImportLimits {
-  std::uint64_t maxFileBytes = 4ull << 30;  // refuse larger files
-  std::uint64_t maxTriangles = 50'000'000;  // refuse larger meshes
+  std::uint64_t maxFileBytes = 4ull << 30;       // refuse larger files
+  std::uint64_t maxTriangles = 50'000'000;       // refuse larger meshes
+  std::uint64_t maxDataUriBytes = 256ull << 20;  // glTF embedded (data:) buffers and images
 };
 
 // The file extensions import accepts (lowercase, without dot).
@@ -37,6 +39,9 @@ Mesh importMesh(const std::filesystem::path& file, ImportReport* report = nullpt
 // mesh, per-vertex part colour). Written to a temporary file, then renamed:
 // never a half-written output.
 void exportParts(const std::filesystem::path& file, const std::vector<PartMesh>& parts);
+// The same, staged in `outputs`: it appears when the transaction commits.
+void exportParts(OutputTransaction& outputs, const std::filesystem::path& file,
+                 const std::vector<PartMesh>& parts);
 void exportMesh(const std::filesystem::path& file, const Mesh& mesh);
 const std::vector<std::string>& exportExtensions();
 

@@ -73,7 +73,8 @@ struct ModelPackage {
 // Throws ModelError "model package <folder>: <file>: <check>: <why>".
 ModelPackage readPackage(const std::filesystem::path& folder, bool verifyHashes = true);
 
-// Every package folder (a folder holding manifest.json) directly under `dir`.
+// Every visible folder directly under `dir`: each is a package, or is refused
+// with the reason (no manifest.json, ...) when read.
 std::vector<std::filesystem::path> findPackages(const std::filesystem::path& dir);
 
 // Where the default packages are: $H3DPART_MODELS, else next to the executable
