@@ -57,6 +57,19 @@ class TestCli : public QObject {
     QTest::newRow("bad device") << QStringList{"run", "a.obj", "-o", "b.glb", "--device", "tpu"}
                                 << "--device";
     QTest::newRow("bad policy") << QStringList{"models", "--policy", "hoard"} << "--policy";
+    QTest::newRow("many inputs, no out-dir")
+        << QStringList{"segment", "a.obj", "b.obj", "-o", "b.glb"} << "--out-dir";
+    QTest::newRow("batch option, no out-dir")
+        << QStringList{"segment", "a.obj", "-o", "b.glb", "--skip-existing"} << "--out-dir";
+    QTest::newRow("-o in a batch")
+        << QStringList{"run", "a.obj", "--out-dir", "d", "-o", "b.glb"} << "-o is for one input";
+    QTest::newRow("bad format") << QStringList{"run", "a.obj", "--out-dir", "d", "--format", "fbx"}
+                                << "--format";
+    QTest::newRow("bad name") << QStringList{"run", "a.obj",  "--out-dir",
+                                             "d",   "--name", "{nom}.glb"}
+                              << "{nom}";
+    QTest::newRow("bad jobs") << QStringList{"run", "a.obj", "--out-dir", "d", "--jobs", "0"}
+                              << "--jobs";
   }
   void usageErrors() {
     QFETCH(QStringList, args);

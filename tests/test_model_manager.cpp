@@ -206,6 +206,54 @@ class TestModelManager : public QObject {
     QCOMPARE_ENUM(status(s, "seg").lastLoadSource, LoadSource::Disk);
   }
 
+  // Sequential with the host cache (a CLI batch): the device is empty after
+  // every operation, but the weights stay in host RAM, so each model is read
+  // from disk once however many operations follow; past the RAM budget they
+  // are dropped and read again.
+  void sequentialHostCacheReadsTheDiskOnce() {
+    ManagerConfig cfg;
+    cfg.sequentialHostCache = true;
+    cfg.ramBudget = 64 * MiB;
+    auto backend = sim(64 * MiB);
+    ModelManager mm(cfg, backend);
+    mm.addPackages(pair_);
+    for (int op = 0; op < 5; ++op) {
+      {
+        auto h = mm.acquire(ModelRole::Segmenter);
+        runAll(h);
+      }
+      {
+        auto h = mm.acquire(ModelRole::Generator);
+        runAll(h);
+        QCOMPARE_ENUM(status(mm.snapshot(), "seg").state, ModelState::Cached);
+      }
+      const auto s = mm.snapshot();
+      QCOMPARE(s.modelDeviceBytes, std::uint64_t(0));
+      QCOMPARE(backend->weightBytes(), std::uint64_t(0));
+      QVERIFY(s.modelHostBytes >= 12 * MiB);
+    }
+    auto s = mm.snapshot();
+    QCOMPARE(status(s, "seg").diskLoads, 1);
+    QCOMPARE(status(s, "seg").hostCacheLoads, 4);
+    QCOMPARE(status(s, "gen").diskLoads, 1);
+    QCOMPARE(status(s, "gen").hostCacheLoads, 4);
+    QCOMPARE(s.peakModelDeviceBytes, status(s, "gen").components[1].hostBytes);  // one at a time
+
+    // A RAM budget that holds neither: back to a disk read per operation
+    // (the first may still find the copy cached before the budget shrank).
+    mm.setRamBudget(1 * MiB);
+    for (int op = 0; op < 3; ++op) {
+      auto h = mm.acquire(ModelRole::Segmenter);
+      runAll(h);
+    }
+    s = mm.snapshot();
+    QVERIFY(status(s, "seg").diskLoads >= 3);
+    QCOMPARE_ENUM(status(s, "seg").state, ModelState::Unloaded);
+    QCOMPARE(status(s, "seg").hostBytes, std::uint64_t(0));
+    mm.unloadAll();
+    QCOMPARE(mm.snapshot().modelHostBytes, std::uint64_t(0));
+  }
+
   // Budget: least recently used out first, evicted weights come back from host RAM.
   void budgetEvictsLeastRecentlyUsed() {
     ManagerConfig cfg;

@@ -41,6 +41,8 @@ std::shared_ptr<ModelManager> makeManager(const Options& options) {
   config.device = options.device;
   config.vramBudget = options.vramBudget;
   config.verbose = options.verbose;
+  // A batch keeps evicted weights in host RAM: one disk load per model.
+  config.sequentialHostCache = options.batch();
   if (!parsePolicy(options.policy, config.policy)) {
     throw UsageError("--policy: '" + options.policy + "' is not sequential, keep or budget");
   }

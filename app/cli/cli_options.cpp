@@ -41,6 +41,10 @@ commands:
       each part's triangles (default: 1.5x the part's input triangles plus caps)
   run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--json REPORT]
       segment, then generate
+  segment|generate|run IN... --out-dir DIR [batch options]
+      batch mode: many inputs (files, folders, glob patterns, --from LIST),
+      the models loaded once; a failed input is reported in one line and the
+      batch goes on (exit 1 when some failed, the summary names them)
   models [--json]
       list the model packages, validate each (load and dry run) and show the
       model manager's state
@@ -56,6 +60,22 @@ commands:
       segment and generate: in process (the studio's cancel) and SIGINT to
       an `h3dpart run` process; min / median / p95 / max
 
+batch options:
+  --out-dir DIR        where the outputs go (made when missing; refused before any work
+                       when it cannot be written)
+  --name TEMPLATE      output name: {stem} {ext} {input_ext} {dir} {index}
+                       (default '{stem}-parts.{ext}'); --face-labels and --labels take
+                       templates too (labels read relative to the current folder)
+  --format F           glb | obj | ply: the {ext} of the name (default glb)
+  --recursive          folders: take meshes in subfolders too ({dir} keeps the subfolder)
+  --from FILE          more inputs, one path a line ('-': standard input)
+  --skip-existing      skip inputs whose outputs exist (outputs are written atomically,
+                       so an existing one is complete): resume a stopped batch
+  --fail-fast          stop at the first failed input
+  --jobs N             files processed at a time, as memory allows (default 1)
+  --json-lines FILE    one JSON object per input as it finishes
+  --json FILE          the whole run's report
+
 options:
   --models DIR         model packages to use (default: $H3DPART_MODELS, then the installed ones)
   --device D           cpu | cuda | cuda:N | auto (default auto)
@@ -66,7 +86,8 @@ options:
   -h, --help           this text
   --version            the program's version
 
-exit codes: 0 ok, 1 bad input, 2 usage, 3 model problem, 4 out of memory, 70 internal error, 130 cancelled
+exit codes: 0 ok, 1 bad input (batch: some inputs failed), 2 usage, 3 model problem,
+            4 out of memory, 70 internal error, 130 cancelled
 )";
 }
 
@@ -116,6 +137,29 @@ Options parseOptions(const std::vector<std::string>& args) {
       const auto n = parseUnsigned(a, need(i));
       if (n != 0 && n < 4) throw UsageError("--max-triangles: must be 0 (automatic) or at least 4");
       o.maxTriangles = static_cast<std::size_t>(n);
+    } else if (a == "--out-dir") {
+      o.outDir = need(i);
+      if (o.outDir.empty()) throw UsageError("--out-dir: needs a folder");
+    } else if (a == "--name") {
+      o.nameTemplate = need(i);
+    } else if (a == "--format") {
+      o.format = need(i);
+      if (o.format != "glb" && o.format != "obj" && o.format != "ply")
+        throw UsageError("--format: '" + o.format + "' is not glb, obj or ply");
+    } else if (a == "--from") {
+      o.fromList = need(i);
+    } else if (a == "--json-lines") {
+      o.jsonLines = need(i);
+    } else if (a == "--recursive" || a == "-r") {
+      o.recursive = true;
+    } else if (a == "--fail-fast") {
+      o.failFast = true;
+    } else if (a == "--skip-existing") {
+      o.skipExisting = true;
+    } else if (a == "--jobs" || a == "-j") {
+      const auto n = parseUnsigned(a, need(i));
+      if (n < 1 || n > 64) throw UsageError("--jobs: must be between 1 and 64");
+      o.jobs = static_cast<int>(n);
     } else if (a == "--no-postprocess") {
       o.postprocess = false;
     } else if (a == "--sizes") {
@@ -152,7 +196,22 @@ Options parseOptions(const std::vector<std::string>& args) {
     throw UsageError("unknown command '" + o.command + "'");
   }
   const bool pipeline = o.command == "segment" || o.command == "generate" || o.command == "run";
-  if (pipeline) {
+  if (pipeline && o.batch()) {
+    if (!o.output.empty())
+      throw UsageError(o.command +
+                       ": -o is for one input; with --out-dir the names come from --name");
+    if (o.inputs.empty() && o.fromList.empty())
+      throw UsageError(o.command + ": no input meshes given");
+  } else if (pipeline) {
+    const bool batchOnly = !o.nameTemplate.empty() || !o.format.empty() || !o.fromList.empty() ||
+                           !o.jsonLines.empty() || o.recursive || o.failFast || o.skipExisting ||
+                           o.jobs != 1;
+    if (batchOnly)
+      throw UsageError(o.command +
+                       ": --name, --format, --from, --recursive, --jobs, "
+                       "--json-lines, --skip-existing and --fail-fast need --out-dir DIR");
+    if (o.inputs.size() > 1)
+      throw UsageError(o.command + ": many inputs need --out-dir DIR (-o is for one input)");
     if (o.inputs.size() != 1) throw UsageError(o.command + ": needs exactly one input mesh");
     if (o.output.empty()) throw UsageError(o.command + ": needs -o OUT (.glb, .obj or .ply)");
   }

@@ -31,6 +31,19 @@ struct Options {
   bool help = false;
   bool version = false;
   std::vector<std::string> sizes;  // bench pipeline: triangle counts
+
+  // Batch mode (segment/generate/run with --out-dir): many inputs, one
+  // output name each from a template.
+  std::string outDir;
+  std::string nameTemplate;   // default "{stem}-parts.{ext}"
+  std::string format;         // glb | obj | ply (default glb)
+  std::string fromList;       // a file of input paths, one a line; "-" = stdin
+  std::string jsonLines;      // one JSON object per input, as it goes
+  bool recursive = false;     // folders: descend into subfolders
+  bool failFast = false;      // stop at the first failed input
+  bool skipExisting = false;  // skip inputs whose outputs all exist
+  int jobs = 1;               // files processed at a time
+  bool batch() const { return !outDir.empty(); }
 };
 
 Options parseOptions(const std::vector<std::string>& args);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_batch.h"
 #include "cli_commands.h"
 #include "h3dpart/errors.h"
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       if (options.subcommand == "cancel") return cli::runBenchCancel(options);
       return cli::runBenchPipeline(options, g_cancel);
     }
+    if (options.batch()) return cli::runBatch(options, g_cancel);
     return cli::runPipeline(options, g_cancel);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "h3dpart: %s\n(see h3dpart --help)\n", e.what());

@@ -358,6 +358,8 @@ ManagerSnapshot ModelManager::snapshot() const {
       st.lastLoadMs = m.lastLoadMs;
       st.lastUnloadMs = m.lastUnloadMs;
       st.lastLoadSource = m.lastSource;
+      st.diskLoads = m.diskLoads;
+      st.hostCacheLoads = m.hostCacheLoads;
       st.error = m.error;
       st.handles = m.handles;
       st.loadProgress = m.busy ? m.progress : 0.0;

@@ -73,7 +73,9 @@ struct Model {
   double lastLoadMs = 0.0;
   double lastUnloadMs = 0.0;
   LoadSource lastSource = LoadSource::None;
-  bool fallback = false;  // running on the CPU after out of memory
+  int diskLoads = 0;       // loads that read the package files
+  int hostCacheLoads = 0;  // loads from weights kept in host RAM
+  bool fallback = false;   // running on the CPU after out of memory
   bool half = false;
   std::string stage;
 
@@ -147,6 +149,9 @@ struct ModelManager::Impl {
   std::uint64_t hostCacheBytes() const;
   void updatePeak() { peak = std::max(peak, primaryDeviceBytes()); }
   std::uint64_t ramBudget() const { return cfg.ramBudget ? cfg.ramBudget : hostTotal / 4; }
+  bool sequentialCaches() const {
+    return cfg.policy == Policy::Sequential && cfg.sequentialHostCache;
+  }
   void markBusy(Model& m, ModelState transient);
   void clearBusy(Model& m);
   // Not in use, not busy, and not the model `except` (an index past the end excludes none).

@@ -270,6 +270,8 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
   cv.wait(lock, [&] { return !m.busy; });
   if (m.refused) throw ModelError(m.error);
   if (ready(m)) {
+    // Every component in host RAM, none on the device: back from the cache.
+    if (!m.anyOn(Where::Device)) ++m.hostCacheLoads;
     if (pin) ++m.handles;
     m.lastUse = Clock::now();
     m.pendingUnload = m.pendingDrop = false;
@@ -335,6 +337,7 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
   lock.lock();
   m.lastLoadMs = msSince(t0);
   m.lastSource = fromDisk ? LoadSource::Disk : LoadSource::HostCache;
+  ++(fromDisk ? m.diskLoads : m.hostCacheLoads);
   m.lastUse = Clock::now();
   if (pin) ++m.handles;
   event(m.name, "load", m.bytesOn(Where::Device) ? m.bytesOn(Where::Device) : m.loadedHostBytes(),
@@ -410,10 +413,10 @@ void ModelManager::Impl::release(std::size_t index) {
   m.lastUse = Clock::now();
   std::vector<Victim> victims;
   if (m.handles == 0 && !m.busy && m.anyLoaded()) {
-    if (m.pendingDrop || cfg.policy == Policy::Sequential) {
+    if (m.pendingDrop || (cfg.policy == Policy::Sequential && !sequentialCaches())) {
       markBusy(m, ModelState::Unloading);
       victims.push_back({index, true});
-    } else if (m.pendingUnload) {
+    } else if (m.pendingUnload || cfg.policy == Policy::Sequential) {
       std::vector<Victim> extra;
       const bool cache = mayCache(m, extra, index);
       victims = std::move(extra);

@@ -26,7 +26,7 @@ bool ModelManager::Impl::evictable(std::size_t i, std::size_t except) const {
 
 bool ModelManager::Impl::mayCache(const Model& m, std::vector<Victim>& victims,
                                   std::size_t except) {
-  if (cfg.policy != Policy::Budget) return false;
+  if (cfg.policy != Policy::Budget && !sequentialCaches()) return false;
   const std::uint64_t need = m.loadedHostBytes();
   std::uint64_t cached = hostCacheBytes();
   for (const auto& v : victims)
@@ -95,7 +95,8 @@ std::vector<Victim> ModelManager::Impl::planPlacement(std::size_t index, std::ui
                                                       std::uint64_t budget) {
   switch (cfg.policy) {
     case Policy::Sequential:
-      return selectOthers(index, true);
+      // Others leave the device; with the host cache their weights may stay in RAM.
+      return selectOthers(index, !sequentialCaches());
     case Policy::Budget:
       return selectForBudget(index, need, budget);
     case Policy::Keep:

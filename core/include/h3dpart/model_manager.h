@@ -33,6 +33,11 @@ struct ManagerConfig {
   // Keep only the running stage's components on the device (manifests with
   // stages). Off: every component goes to the device on acquire.
   bool splitComponents = true;
+  // Sequential: weights leaving the device stay in host RAM (within ramBudget)
+  // instead of being dropped, so the next operation copies them back rather
+  // than reading the disk. The device still ends each operation empty. A CLI
+  // batch sets it: one disk load per model for the whole batch.
+  bool sequentialHostCache = false;
 };
 
 // Holds a model in use. While any handle for a model exists, the model is not

@@ -36,9 +36,11 @@ struct ModelStatus {
   double lastLoadMs = 0.0;
   double lastUnloadMs = 0.0;
   LoadSource lastLoadSource = LoadSource::None;
-  std::string device;  // "cpu", "cuda:0", "sim" while Resident
-  std::string error;   // reason when Failed
-  int handles = 0;     // handles held now (not evictable while > 0)
+  int diskLoads = 0;       // loads that read the package from disk, since registration
+  int hostCacheLoads = 0;  // loads from weights kept in host RAM
+  std::string device;      // "cpu", "cuda:0", "sim" while Resident
+  std::string error;       // reason when Failed
+  int handles = 0;         // handles held now (not evictable while > 0)
   std::vector<ComponentStatus> components;
 };
 

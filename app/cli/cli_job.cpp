@@ -1,0 +1,149 @@
+#include "cli_job.h"
+
+#include <chrono>
+#include <fstream>
+
+#include "h3dpart/atomic_file.h"
+#include "h3dpart/errors.h"
+#include "h3dpart/mesh_io.h"
+#include "h3dpart/model_manager.h"
+#include "h3dpart/pipeline.h"
+
+namespace h3d::cli {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double secondsSince(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// A --labels file: one integer per triangle, one a line.
+Segmentation readLabels(const fs::path& file, const Mesh& mesh) {
+  std::ifstream in(file);
+  if (!in) throw InputError(file.string(), "cannot open the face labels file");
+  Segmentation seg;
+  seg.faceLabels.reserve(mesh.faces.size());
+  std::string line;
+  std::size_t lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty()) continue;
+    std::size_t used = 0;
+    long value = 0;
+    try {
+      value = std::stol(line, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != line.size() || value < -1 || value > 100000)
+      throw InputError(file.string(), "line " + std::to_string(lineNo) + " is not a part label");
+    seg.faceLabels.push_back(static_cast<int>(value));
+  }
+  if (seg.faceLabels.size() != mesh.faces.size()) {
+    throw InputError(file.string(), std::to_string(seg.faceLabels.size()) + " labels for " +
+                                        std::to_string(mesh.faces.size()) + " triangles");
+  }
+  refreshParts(mesh, seg);
+  return seg;
+}
+
+void writeLabels(const fs::path& file, const Segmentation& seg) {
+  writeFileAtomically(file, [&](std::ostream& out) {
+    std::string text;
+    text.reserve(seg.faceLabels.size() * 3);
+    for (int label : seg.faceLabels) {
+      text += std::to_string(label);
+      text += '\n';
+    }
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  });
+}
+
+std::uint64_t statusField(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(key) + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    try {
+      return std::stoull(line.substr(prefix.size())) * 1024;  // "  1234 kB"
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::uint64_t peakRssBytes() {
+  return statusField("VmHWM");
+}
+
+bool resetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+JobResult runJob(const FileJob& job, const Options& options, ModelManager& manager,
+                 Progress& progress) {
+  if (!job.input.problem.empty()) throw InputError(job.input.path.string(), job.input.problem);
+  JobResult result;
+  auto t = Clock::now();
+  progress.stage("importing");
+  ImportReport report;
+  const Mesh mesh = importMesh(job.input.path, &report);
+  result.stages["import"] = secondsSince(t);
+  result.triangles = mesh.faces.size();
+  result.degenerateTriangles = report.degenerateFaces;
+
+  Segmentation seg;
+  if (!job.labelsIn.empty()) {
+    seg = readLabels(job.labelsIn, mesh);
+  } else {
+    t = Clock::now();
+    SegmentOptions so;
+    so.seed = options.seed;
+    so.postprocess = options.postprocess;
+    seg = segment(mesh, manager, so, progress);
+    result.stages["segment"] = secondsSince(t);
+  }
+  result.partCount = seg.partCount();
+
+  std::vector<PartMesh> parts;
+  if (options.command == "segment") {
+    parts = cutByLabels(mesh, seg);
+  } else {
+    t = Clock::now();
+    GenerateOptions go;
+    go.seed = options.seed;
+    go.resolution = options.resolution;
+    parts = generate(mesh, seg, manager, go, progress).parts;
+    result.stages["generate"] = secondsSince(t);
+  }
+  if (parts.empty()) throw InputError(job.input.path.string(), "no parts found (nothing written)");
+  result.outputParts = static_cast<int>(parts.size());
+  progress.checkCancel();
+
+  // The mesh goes last: when it exists, every output of this input does.
+  t = Clock::now();
+  progress.stage("writing");
+  if (!job.faceLabelsOut.empty()) writeLabels(job.faceLabelsOut, seg);
+  try {
+    progress.checkCancel();
+    exportParts(job.output, parts);
+  } catch (...) {
+    // No labels without their mesh: the input is redone as a whole.
+    std::error_code ec;
+    if (!job.faceLabelsOut.empty()) fs::remove(job.faceLabelsOut, ec);
+    throw;
+  }
+  result.stages["export"] = secondsSince(t);
+  return result;
+}
+
+}  // namespace h3d::cli

@@ -1,0 +1,35 @@
+#pragma once
+// One input of a batch, start to finish: import, segment (or read labels),
+// generate when asked, write the outputs (face labels first, the mesh last,
+// each atomically). Throws the project's errors; the batch isolates them.
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "cli_batch_plan.h"
+#include "cli_options.h"
+#include "h3dpart/progress.h"
+
+namespace h3d {
+class ModelManager;
+}
+
+namespace h3d::cli {
+
+struct JobResult {
+  std::size_t triangles = 0;
+  std::size_t degenerateTriangles = 0;
+  int partCount = 0;                     // parts of the segmentation
+  int outputParts = 0;                   // meshes written
+  std::map<std::string, double> stages;  // seconds: import, segment, generate, export
+};
+
+JobResult runJob(const FileJob& job, const Options& options, ModelManager& manager,
+                 Progress& progress);
+
+// This process's peak resident set (VmHWM), since the start or resetPeakRss().
+std::uint64_t peakRssBytes();
+// Starts a new peak (Linux clear_refs); false where the kernel refuses.
+bool resetPeakRss();
+
+}  // namespace h3d::cli
