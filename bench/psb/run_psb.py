@@ -4,6 +4,7 @@
   /usr/bin/python3 bench/psb/run_psb.py --cli build/release/app/h3dpart --psb DIR
         [--models DIR] [--prompt-tool build/release/bench/psb/h3dpart_bench_prompt]
         [--ids 1,5,..] [--no-prompt] [--no-speed] [--keep DIR] [--json OUT.json]
+  /usr/bin/python3 bench/psb/run_psb.py --psb DIR --join A.json,B.json   (tables of earlier runs)
 
 DIR holds off/N.off, seg/N/N_k.seg (human segmentations) and score.py (the
 benchmark's scorer, imported from DIR at run time: nothing of the benchmark
@@ -124,9 +125,58 @@ def refine_off(V, F, n, path):
     return len(faces)
 
 
+def in_range(r):
+    return 0.5 * r["human_parts"] <= r["parts"] <= 2.0 * r["human_parts"]
+
+
+def report(S, rows, speed):
+    """Prints the tables of a run (or of several runs' --json files joined)."""
+    prompt = all("prompt_iou" in r for r in rows)
+    print("| category | n | RI | HD | parts (humans) |" + (" prompt IoU |" if prompt else ""))
+    print("|---|---|---|---|---|" + ("---|" if prompt else ""))
+    cats = [c for _, _, c in S.CATS if any(r["cat"] == c for r in rows)]
+    worst = 0.0
+    for c in cats + ["all"]:
+        rs = [r for r in rows if c == "all" or r["cat"] == c]
+        ri = np.mean([r["RI"] for r in rs])
+        if c != "all":
+            worst = max(worst, ri)
+        line = (f"| {'**all ' + str(len(rs)) + '**' if c == 'all' else c} | {len(rs)} | {ri:.3f} | "
+                f"{np.mean([r['HD'] for r in rs]):.3f} | {np.mean([r['parts'] for r in rs]):.1f} "
+                f"({np.mean([r['human_parts'] for r in rs]):.1f}) |")
+        if prompt:
+            line += f" {np.mean([r['prompt_iou'] for r in rs]):.3f} |"
+        print(line)
+    single = [r["id"] for r in rows if r["parts"] == 1]
+    print()
+    print(f"meshes: {len(rows)}; RI {np.mean([r['RI'] for r in rows]):.3f}, HD {np.mean([r['HD'] for r in rows]):.3f}, "
+          f"GCE {np.mean([r['GCE'] for r in rows]):.3f}, LCE {np.mean([r['LCE'] for r in rows]):.3f}; "
+          f"worst category RI {worst:.3f}")
+    print(f"single part: {len(single)} meshes {single}")
+    print(f"part count within half..twice the humans' mean: {100.0 * np.mean([in_range(r) for r in rows]):.1f} %")
+    if prompt:
+        print(f"point prompt mean mask IoU: {np.mean([r['prompt_iou'] for r in rows]):.3f}")
+    print(f"segment stage on the PSB meshes: median {np.median([r['segment_s'] for r in rows]):.2f} s, "
+          f"max {np.max([r['segment_s'] for r in rows]):.2f} s")
+    for sp in speed:
+        print(f"segment stage at {sp['faces']:,} faces (a median PSB mesh refined): {sp['segment_s']:.2f} s, "
+              f"process peak RSS {sp['peak_rss_mb']:.0f} MiB")
+
+
+def median_mesh(S, psb):
+    counts = []
+    for i in S.ids_of(psb, None):
+        path = os.path.join(psb, "off", f"{i}.off")
+        with open(path) as f:
+            toks = f.read(4096).split()
+        k = 1 if toks[0] == "OFF" else 0
+        counts.append((int(toks[k + 1]), path))
+    return sorted(counts)[len(counts) // 2][1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", required=True, help="the h3dpart executable")
+    ap.add_argument("--cli", help="the h3dpart executable")
     ap.add_argument("--psb", required=True, help="PSB-layout folder (off/, seg/, score.py)")
     ap.add_argument("--models", help="model packages folder (default: the CLI's)")
     ap.add_argument("--prompt-tool", help="h3dpart_bench_prompt (default: next to the CLI's build)")
@@ -135,8 +185,21 @@ def main():
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--keep", help="keep the predicted face labels in this folder")
     ap.add_argument("--json", help="write per-mesh figures here")
+    ap.add_argument("--join", help="print the tables of earlier runs' --json files (comma-separated; "
+                                   "e.g. two halves of --ids run side by side) and run nothing")
     args = ap.parse_args()
     S = load_scorer(args.psb)
+    if args.join:
+        rows, speed = [], []
+        for path in args.join.split(","):
+            with open(path) as f:
+                doc = json.load(f)
+            rows += doc["meshes"]
+            speed += doc["speed"]
+        report(S, sorted(rows, key=lambda r: r["id"]), speed)
+        return
+    if not args.cli:
+        sys.exit("run_psb: --cli is needed (or --join)")
     build = os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))
     args.models_dir = args.models or os.path.join(build, "models")
     if not args.prompt_tool:
@@ -165,41 +228,11 @@ def main():
               f"(humans {row['human_parts']:.1f})" +
               (f" prompt IoU {row['prompt_iou']:.3f}" if "prompt_iou" in row else ""), file=sys.stderr)
 
-    def in_range(r):
-        return 0.5 * r["human_parts"] <= r["parts"] <= 2.0 * r["human_parts"]
-
-    print("| category | n | RI | HD | parts (humans) |" + (" prompt IoU |" if not args.no_prompt else ""))
-    print("|---|---|---|---|---|" + ("---|" if not args.no_prompt else ""))
-    cats = [c for _, _, c in S.CATS if any(r["cat"] == c for r in rows)]
-    worst = 0.0
-    for c in cats + ["all"]:
-        rs = [r for r in rows if c == "all" or r["cat"] == c]
-        ri = np.mean([r["RI"] for r in rs])
-        if c != "all":
-            worst = max(worst, ri)
-        line = (f"| {'**all ' + str(len(rs)) + '**' if c == 'all' else c} | {len(rs)} | {ri:.3f} | "
-                f"{np.mean([r['HD'] for r in rs]):.3f} | {np.mean([r['parts'] for r in rs]):.1f} "
-                f"({np.mean([r['human_parts'] for r in rs]):.1f}) |")
-        if not args.no_prompt:
-            line += f" {np.mean([r['prompt_iou'] for r in rs]):.3f} |"
-        print(line)
-    single = [r["id"] for r in rows if r["parts"] == 1]
-    print()
-    print(f"meshes: {len(rows)}; RI {np.mean([r['RI'] for r in rows]):.3f}, HD {np.mean([r['HD'] for r in rows]):.3f}, "
-          f"GCE {np.mean([r['GCE'] for r in rows]):.3f}, LCE {np.mean([r['LCE'] for r in rows]):.3f}; "
-          f"worst category RI {worst:.3f}")
-    print(f"single part: {len(single)} meshes {single}")
-    print(f"part count within half..twice the humans' mean: {100.0 * np.mean([in_range(r) for r in rows]):.1f} %")
-    if not args.no_prompt:
-        print(f"point prompt mean mask IoU: {np.mean([r['prompt_iou'] for r in rows]):.3f}")
-    print(f"segment stage on the PSB meshes: median {np.median([r['segment_s'] for r in rows]):.2f} s, "
-          f"max {np.max([r['segment_s'] for r in rows]):.2f} s")
-
     speed = []
     if not args.no_speed:
-        # the mesh closest to the median face count, refined to each size
-        med = sorted(rows, key=lambda r: r["faces"])[len(rows) // 2]
-        V, F, _ = S.read_off(os.path.join(args.psb, "off", f"{med['id']}.off"))
+        # the folder's mesh of median face count, refined to each size
+        med = median_mesh(S, args.psb)
+        V, F, _ = S.read_off(med)
         for target in (18000, 100000, 1000000):
             n = max(1, int(round((target / len(F)) ** 0.5)))
             path = os.path.join(tmp, f"refined-{target}.off")
@@ -209,8 +242,7 @@ def main():
                  "peak_rss_mb": rep.get("peak_rss_bytes", 0) / 2 ** 20, "parts": rep.get("part_count")}
             speed.append(s)
             os.remove(path)
-            print(f"segment stage at {nf:,} faces (mesh {med['id']} refined): {s['segment_s']:.2f} s, "
-                  f"process peak RSS {s['peak_rss_mb']:.0f} MiB")
+    report(S, rows, speed)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"meshes": rows, "speed": speed, "when": time.strftime("%Y-%m-%d %H:%M")}, f, indent=1)
