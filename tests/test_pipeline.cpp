@@ -117,6 +117,55 @@ class TestPipeline : public QObject {
              "prompt mask should be the leg");
   }
 
+  // Limbs that join the body in a smooth fillet (no concave crease) are split
+  // off where they join: the thickness changes and the join is a narrow neck.
+  void smoothJoinsAreSplit_data() {
+    QTest::addColumn<float>("blend");
+    QTest::newRow("fillet 0.08") << 0.08f;
+    QTest::newRow("fillet 0.16") << 0.16f;
+  }
+  void smoothJoinsAreSplit() {
+    QFETCH(float, blend);
+    const fixtures::Shape s = fixtures::fuse(fixtures::capsuleFigure(), 0.02f, blend);
+    QVERIFY(detail::isClosedManifold(s.mesh));
+    Progress progress;
+    const Segmentation seg = segment(s.mesh, *models_, SegmentOptions{}, progress);
+    const double iou = fixtures::symmetricIoU(s.labels, seg.faceLabels);
+    qInfo("capsule figure, blend %.2f: %d parts (ground truth %d), IoU %.3f", double(blend),
+          seg.partCount(), s.parts, iou);
+    QVERIFY2(iou >= 0.8, qPrintable(QString("IoU %1").arg(iou)));
+    QVERIFY2(seg.partCount() >= s.parts - 1 && seg.partCount() <= s.parts + 2,
+             qPrintable(QString::number(seg.partCount())));
+  }
+
+  // A click on a limb of the smooth figure gives that limb, several clicks in one run.
+  void promptReturnsTheLimbUnderTheClick() {
+    const fixtures::Shape s = fixtures::fuse(fixtures::capsuleFigure(), 0.02f, 0.16f);
+    Progress progress;
+    const std::vector<Vec3> clicks{{0.8f, 0.f, 0.86f}, {-0.41f, 0.f, -0.44f}};
+    const std::vector<int> limbs{2, 5};
+    const auto masks = segmentPrompts(s.mesh, clicks, *models_, SegmentOptions{}, progress);
+    QCOMPARE(masks.size(), clicks.size());
+    for (std::size_t c = 0; c < clicks.size(); ++c) {
+      std::size_t in = 0, inLimb = 0, limb = 0;
+      for (std::size_t f = 0; f < masks[c].size(); ++f) {
+        const bool isLimb = s.labels[f] == limbs[c];
+        limb += isLimb ? 1 : 0;
+        if (masks[c][f]) {
+          ++in;
+          inLimb += isLimb ? 1 : 0;
+        }
+      }
+      QVERIFY(in > 0);
+      const double precision = double(inLimb) / double(in), recall = double(inLimb) / double(limb);
+      QVERIFY2(precision > 0.8 && recall > 0.7,
+               qPrintable(
+                   QString("click %1: precision %2, recall %3").arg(c).arg(precision).arg(recall)));
+    }
+    // the one-point form agrees with the first mask
+    QVERIFY(segmentPrompt(s.mesh, clicks[0], *models_, SegmentOptions{}, progress) == masks[0]);
+  }
+
   void generatesClosedParts() {
     Progress progress;
     const Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);

@@ -46,6 +46,11 @@ Segmentation segment(const Mesh& mesh, ModelManager& models, const SegmentOption
 std::vector<bool> segmentPrompt(const Mesh& mesh, const Vec3& prompt, ModelManager& models,
                                 const SegmentOptions& options, Progress& progress);
 
+// The same for several points in one segmenter run: one flag vector per prompt.
+std::vector<std::vector<bool>> segmentPrompts(const Mesh& mesh, const std::vector<Vec3>& prompts,
+                                              ModelManager& models, const SegmentOptions& options,
+                                              Progress& progress);
+
 // Recomputes boxes, face counts and names from faceLabels (after edits).
 void refreshParts(const Mesh& mesh, Segmentation& segmentation);
 
