@@ -238,7 +238,7 @@ class Batch {
                       &cancel_);
     const auto t0 = Clock::now();
     try {
-      const JobResult res = runJob(job, options_, manager_, progress);
+      const JobResult res = runJob(job, options_, manager_, progress, cancel_);
       r.status = "ok";
       r.parts = res.outputParts;
       r.triangles = res.triangles;

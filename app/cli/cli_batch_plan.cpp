@@ -1,16 +1,13 @@
 #include "cli_batch_plan.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "h3dpart/atomic_file.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
 
@@ -60,20 +57,22 @@ bool fileId(const fs::path& p, FileId& id) {
   return true;
 }
 
-// Creates the folder when missing, then proves it writable by making (O_EXCL)
-// and removing a file in it: access() says yes to root on a read-only mount.
+// Creates the folder when missing, then checks it takes a new file (the
+// single-input check); in a batch a refusal before any work is a usage error.
 void checkWritableFolder(const fs::path& folder) {
   std::error_code ec;
   if (fs::exists(folder, ec) && !fs::is_directory(folder, ec))
     throw UsageError(folder.string() + ": output folder is not a folder");
   fs::create_directories(folder, ec);
   if (ec) throw UsageError(folder.string() + ": cannot create the output folder: " + ec.message());
-  std::string probe = (folder / ".h3dpart-write-check-XXXXXX").string();
-  const int fd = ::mkstemp(probe.data());
-  if (fd < 0)
-    throw UsageError(folder.string() + ": output folder is not writable: " + std::strerror(errno));
-  ::close(fd);
-  ::unlink(probe.c_str());
+  const fs::path probe = folder / ".h3dpart-batch";
+  try {
+    checkWritableTarget(probe);
+  } catch (const OutputError& e) {
+    std::string why = e.what();
+    if (why.rfind(probe.string() + ": ", 0) == 0) why.erase(0, probe.string().size() + 2);
+    throw UsageError(folder.string() + ": output " + why);
+  }
 }
 
 }  // namespace

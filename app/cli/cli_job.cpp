@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 
+#include "cli_outputs.h"
 #include "h3dpart/atomic_file.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
@@ -49,8 +50,8 @@ Segmentation readLabels(const fs::path& file, const Mesh& mesh) {
   return seg;
 }
 
-void writeLabels(const fs::path& file, const Segmentation& seg) {
-  writeFileAtomically(file, [&](std::ostream& out) {
+void stageLabels(OutputTransaction& outputs, const fs::path& file, const Segmentation& seg) {
+  outputs.stage(file, [&](std::ostream& out) {
     std::string text;
     text.reserve(seg.faceLabels.size() * 3);
     for (int label : seg.faceLabels) {
@@ -90,7 +91,7 @@ bool resetPeakRss() {
 }
 
 JobResult runJob(const FileJob& job, const Options& options, ModelManager& manager,
-                 Progress& progress) {
+                 Progress& progress, const std::atomic<bool>& cancel) {
   if (!job.input.problem.empty()) throw InputError(job.input.path.string(), job.input.problem);
   JobResult result;
   auto t = Clock::now();
@@ -129,19 +130,15 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
   result.outputParts = static_cast<int>(parts.size());
   progress.checkCancel();
 
-  // The mesh goes last: when it exists, every output of this input does.
+  // All outputs of this input go to temporaries and appear together (the mesh
+  // renamed last), or none does: an existing mesh means a finished input.
   t = Clock::now();
   progress.stage("writing");
-  if (!job.faceLabelsOut.empty()) writeLabels(job.faceLabelsOut, seg);
-  try {
-    progress.checkCancel();
-    exportParts(job.output, parts);
-  } catch (...) {
-    // No labels without their mesh: the input is redone as a whole.
-    std::error_code ec;
-    if (!job.faceLabelsOut.empty()) fs::remove(job.faceLabelsOut, ec);
-    throw;
-  }
+  OutputTransaction outputs;
+  if (!job.faceLabelsOut.empty()) stageLabels(outputs, job.faceLabelsOut, seg);
+  exportParts(outputs, job.output, parts);
+  debugWriteDelay(cancel);
+  result.interruptedWhileCommitting = commitOutputs(outputs, cancel);
   result.stages["export"] = secondsSince(t);
   return result;
 }

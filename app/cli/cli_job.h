@@ -1,7 +1,8 @@
 #pragma once
 // One input of a batch, start to finish: import, segment (or read labels),
-// generate when asked, write the outputs (face labels first, the mesh last,
-// each atomically). Throws the project's errors; the batch isolates them.
+// generate when asked, write the outputs all-or-nothing (one transaction, the
+// mesh renamed last). Throws the project's errors; the batch isolates them.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,13 +20,16 @@ namespace h3d::cli {
 struct JobResult {
   std::size_t triangles = 0;
   std::size_t degenerateTriangles = 0;
-  int partCount = 0;                     // parts of the segmentation
-  int outputParts = 0;                   // meshes written
-  std::map<std::string, double> stages;  // seconds: import, segment, generate, export
+  int partCount = 0;                        // parts of the segmentation
+  int outputParts = 0;                      // meshes written
+  std::map<std::string, double> stages;     // seconds: import, segment, generate, export
+  bool interruptedWhileCommitting = false;  // a signal came during the renames: outputs complete
 };
 
+// Cancelled (CancelledError) up to the renames; a signal during them lets
+// them finish and sets interruptedWhileCommitting.
 JobResult runJob(const FileJob& job, const Options& options, ModelManager& manager,
-                 Progress& progress);
+                 Progress& progress, const std::atomic<bool>& cancel);
 
 // This process's peak resident set (VmHWM), since the start or resetPeakRss().
 std::uint64_t peakRssBytes();
