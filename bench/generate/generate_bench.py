@@ -17,7 +17,7 @@ errors do not count, and is measured per part:
   above it or less than 0.02 % of the diagonal below (where it would show
   through, or z-fight as speckles).
 
-  /usr/bin/python3 bench/generate/psb_generate.py --psb PSB_DIR
+  /usr/bin/python3 bench/generate/generate_bench.py --psb PSB_DIR
         [--cli build/release/app/h3dpart] [--ids 1,101] [--million] [--json OUT]
 
 --million also generates a ~1M-triangle mesh (PSB 101 subdivided 4x4x4,

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """h3dpart on the Princeton Segmentation Benchmark (or any folder in its layout).
 
-  /usr/bin/python3 bench/psb/run_psb.py --cli build/release/app/h3dpart --psb DIR
-        [--models DIR] [--prompt-tool build/release/bench/psb/h3dpart_bench_prompt]
+  /usr/bin/python3 bench/segmentation/run_psb.py --cli build/release/app/h3dpart --psb DIR
+        [--models DIR] [--prompt-tool build/release/bench/segmentation/h3dpart_bench_prompt]
         [--ids 1,5,..] [--no-prompt] [--no-speed] [--keep DIR] [--json OUT.json]
-  /usr/bin/python3 bench/psb/run_psb.py --psb DIR --join A.json,B.json   (tables of earlier runs)
+  /usr/bin/python3 bench/segmentation/run_psb.py --psb DIR --join A.json,B.json   (tables of earlier runs)
 
 DIR holds off/N.off, seg/N/N_k.seg (human segmentations) and score.py (the
 benchmark's scorer, imported from DIR at run time: nothing of the benchmark
@@ -201,9 +201,9 @@ def main():
     if not args.cli:
         sys.exit("run_psb: --cli is needed (or --join)")
     build = os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))
-    args.models_dir = args.models or os.path.join(build, "models")
+    args.models_dir = args.models or os.path.join(build, "share", "h3dpart", "models")
     if not args.prompt_tool:
-        args.prompt_tool = os.path.join(build, "bench", "psb", "h3dpart_bench_prompt")
+        args.prompt_tool = os.path.join(build, "bench", "segmentation", "h3dpart_bench_prompt")
     if not args.no_prompt and not os.path.exists(args.prompt_tool):
         sys.exit(f"run_psb: {args.prompt_tool}: no prompt tool (build target h3dpart_bench_prompt, or --no-prompt)")
     tmp = args.keep or tempfile.mkdtemp(prefix="h3dpsb-")
