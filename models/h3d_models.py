@@ -1,13 +1,7 @@
 """The default h3dpart models, written as TorchScript-able torch modules.
 
-Segmenter: a geometric part splitter. A k-nearest-neighbour graph over the
-surface samples is cut along concave creases (two neighbours whose normals
-turn towards each other by more than a threshold angle: where two solids were
-fused, the surface folds inwards). Points on a crease are set aside, the
-remaining points are grouped into connected components by min-label
-propagation, tiny components are dropped, and the set-aside points take the
-label of their nearest labelled neighbour. One mask per component (P = 0) or
-one mask per prompt point: the component under it (P > 0).
+The segmenter is in h3d_segmenter.py; this module holds the shared
+neighbour searches and the generator.
 
 Generator: stage "encode" turns the labelled points into per-point features
 (position, normal, a confidence weight that is low near another part's
@@ -173,130 +167,6 @@ def multilevel_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tupl
         if level > 7:
             break
     return dist, idx
-
-
-def spacing_guess(dist: Tensor) -> Tensor:
-    """Median distance to the nearest neighbour (first column of sorted kNN distances)."""
-    d = dist[:, 0]
-    d = d[torch.isfinite(d)]
-    if d.shape[0] == 0:
-        return torch.ones([], device=dist.device)
-    return d.median().clamp_min(1e-6)
-
-
-class Segmenter(nn.Module):
-    def __init__(self, k: int = 16, crease_deg: float = 28.0, min_fraction: float = 0.002,
-                 edge_factor: float = 4.0, dilate: int = 3, coarse_deg: float = 30.0):
-        super().__init__()
-        # [k, cos(crease angle), min component fraction, max edge length / median spacing,
-        #  crease band widening in rings, cos(coarse-pass crease angle) or 2 = off]
-        self.register_buffer("params", torch.tensor(
-            [float(k), float(torch.cos(torch.tensor(crease_deg * 3.141592653589793 / 180.0))),
-             min_fraction, edge_factor, float(dilate),
-             float(torch.cos(torch.tensor(coarse_deg * 3.141592653589793 / 180.0))) if coarse_deg > 0 else 2.0],
-            dtype=torch.float32))
-
-    def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
-        n = points.shape[0]
-        dev = points.device
-        if n < 2:
-            masks = torch.ones(max(prompts.shape[0], 1), n, device=dev)
-            return masks, torch.ones(masks.shape[0], device=dev)
-        k = min(int(self.params[0].item()), n - 1)
-        cos_t = float(self.params[1].item())
-        min_frac = float(self.params[2].item())
-        edge_factor = float(self.params[3].item())
-
-        nrm = normals / normals.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12)
-        cell = surface_cell(points, k + 1)
-        dist, idx = grid_knn(points, points, k + 1, cell, 96)
-        dist = dist[:, 1:]
-        idx = idx[:, 1:]
-        spacing = dist[:, 0][torch.isfinite(dist[:, 0])].median().clamp_min(1e-6)
-
-        d = points[idx] - points.unsqueeze(1)                      # [N,k,3]
-        nj = nrm[idx]                                              # [N,k,3]
-        ni = nrm.unsqueeze(1)
-        cosang = (ni * nj).sum(-1)                                 # [N,k]
-        # concave when the normals turn towards each other along the edge
-        conv = ((nj - ni) * d).sum(-1) / dist.clamp_min(1e-12)
-        concave = (conv < -0.05) & (cosang < cos_t) & torch.isfinite(dist)
-        crease = concave.any(dim=1)                                # [N]
-        # a coarser pass (every 4th point, so about twice the radius) sees
-        # concave blends that are too gentle at the finest scale
-        coarse_cos = float(self.params[5].item())
-        if coarse_cos < 1.0 and n >= 256:
-            sub = torch.arange(0, n, 4, device=dev)
-            cp = points[sub]
-            cn = nrm[sub]
-            cd, ci = grid_knn(cp, cp, k + 1, surface_cell(cp, k + 1), 96)
-            cd = cd[:, 1:]
-            ci = ci[:, 1:]
-            cnj = cn[ci]
-            ccos = (cn.unsqueeze(1) * cnj).sum(-1)
-            cconv = ((cnj - cn.unsqueeze(1)) * (cp[ci] - cp.unsqueeze(1))).sum(-1) / cd.clamp_min(1e-12)
-            ccrease = ((cconv < -0.05) & (ccos < coarse_cos) & torch.isfinite(cd)).any(dim=1)
-            _, near_c = grid_knn(points, cp, 1, surface_cell(cp, k + 1), 96)
-            crease = crease | ccrease[near_c[:, 0]]
-        # widen the crease band so one missed edge cannot join two parts
-        near = torch.isfinite(dist) & (dist < 2.0 * spacing_guess(dist))
-        for _ in range(int(self.params[4].item())):
-            crease = crease | (crease[idx] & near).any(dim=1)
-        valid = (~concave) & (dist < edge_factor * spacing * 2.0)
-        valid = valid & (~crease[idx]) & (~crease).unsqueeze(1)
-
-        # connected components of non-crease points: min-label propagation
-        big = n
-        lab = torch.arange(n, device=dev)
-        lab = torch.where(crease, torch.full_like(lab, big), lab)
-        for _ in range(400):
-            ext = torch.cat([lab, torch.full([1], big, dtype=lab.dtype, device=dev)])
-            nb = torch.where(valid, ext[idx], torch.full_like(idx, big))
-            new = torch.minimum(lab, nb.min(dim=1).values)
-            ext2 = torch.cat([new, torch.full([1], big, dtype=lab.dtype, device=dev)])
-            new = torch.minimum(new, ext2[new])                    # pointer jumping
-            if bool((new == lab).all()):
-                break
-            lab = new
-
-        # drop tiny components
-        counts = torch.bincount(lab, minlength=big + 1)
-        min_pts = max(int(min_frac * n), 5)
-        small = counts[lab] < min_pts
-        lab = torch.where(small | crease, torch.full_like(lab, big), lab)
-        if bool((lab == big).all()):
-            lab = torch.zeros_like(lab)
-
-        # unlabelled points take the label of their nearest labelled neighbour
-        for _ in range(200):
-            un = lab == big
-            if not bool(un.any()):
-                break
-            nbl = lab[idx]                                         # [N,k] sorted by distance
-            has = (nbl != big) & torch.isfinite(dist)
-            first = torch.argmax(has.to(torch.int32), dim=1)
-            cand = nbl.gather(1, first.unsqueeze(1)).squeeze(1)
-            new = torch.where(un & has.any(dim=1), cand, lab)
-            if bool((new == lab).all()):
-                break
-            lab = new
-
-        uniq, inv = torch.unique(lab, sorted=True, return_inverse=True)
-        kparts = uniq.shape[0]
-        masks = torch.zeros(kparts, n, device=dev)
-        masks.scatter_(0, inv.unsqueeze(0), 1.0)
-        # score: share of the part's points that are not on a crease, mapped to 0.5..1
-        on_crease = torch.zeros(kparts, device=dev).index_add_(0, inv, crease.to(torch.float32))
-        sizes = masks.sum(dim=1).clamp_min(1.0)
-        scores = (1.0 - 0.5 * on_crease / sizes).clamp(0.0, 1.0)
-
-        p = prompts.shape[0]
-        if p > 0:
-            pd = torch.cdist(prompts, points)
-            nearest = pd.argmin(dim=1)
-            which = inv[nearest]
-            return masks[which], scores[which]
-        return masks, scores
 
 
 class GeneratorEncoder(nn.Module):

@@ -1,7 +1,9 @@
 #pragma once
 // Running the built `h3dpart` in tests: its path, the sample mesh, a
 // finished process's exit code and output.
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
@@ -21,11 +23,14 @@ struct Result {
 
 inline Result runProgram(const QString& program, const QStringList& args,
                          const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
-                         int timeoutMs = 240000) {
+                         int timeoutMs = 240000, const QByteArray& stdinData = {}) {
   QProcess p;
   p.setProcessEnvironment(env);
   p.start(program, args);
-  if (!p.waitForFinished(timeoutMs)) {
+  if (!p.waitForStarted()) return {-4, {}, "did not start"};
+  if (!stdinData.isEmpty()) p.write(stdinData);
+  p.closeWriteChannel();
+  if (!p.waitForFinished(timeoutMs)) {  // a hang guard, not a timing check
     p.kill();
     p.waitForFinished();
     return {-2, {}, "timed out"};
@@ -39,7 +44,13 @@ inline Result runCli(const QStringList& args, int timeoutMs = 240000) {
   return runProgram(kCli, args, QProcessEnvironment::systemEnvironment(), timeoutMs);
 }
 
+// The same with `stdinData` on standard input (then closed).
+inline Result runCliWithInput(const QStringList& args, const QByteArray& stdinData) {
+  return runProgram(kCli, args, QProcessEnvironment::systemEnvironment(), 300000, stdinData);
+}
+
 inline void writeBytes(const QString& file, const QByteArray& bytes) {
+  QDir().mkpath(QFileInfo(file).absolutePath());
   QFile f(file);
   QVERIFY(f.open(QIODevice::WriteOnly));
   f.write(bytes);

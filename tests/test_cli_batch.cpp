@@ -11,38 +11,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_test_support.h"
+
+using namespace cli_test;
+
 namespace {
 
-const QString kCli = QStringLiteral(H3DPART_BINARY_DIR "/app/h3dpart");
 const QString kSamples = QStringLiteral(H3DPART_SOURCE_DIR "/resources/samples");
-
-struct Result {
-  int exitCode = -1;
-  QString out, err;
-};
-
-Result runCli(const QStringList& args, const QByteArray& stdinData = {}) {
-  QProcess p;
-  p.start(kCli, args);
-  if (!p.waitForStarted()) return {-4, {}, "did not start"};
-  if (!stdinData.isEmpty()) p.write(stdinData);
-  p.closeWriteChannel();
-  if (!p.waitForFinished(300000)) {  // a hang guard, not a timing check
-    p.kill();
-    p.waitForFinished();
-    return {-2, {}, "timed out"};
-  }
-  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -3,
-          QString::fromUtf8(p.readAllStandardOutput()),
-          QString::fromUtf8(p.readAllStandardError())};
-}
-
-void writeBytes(const QString& file, const QByteArray& bytes) {
-  QDir().mkpath(QFileInfo(file).absolutePath());
-  QFile f(file);
-  QVERIFY(f.open(QIODevice::WriteOnly));
-  f.write(bytes);
-}
 
 QList<QJsonObject> readJsonLines(const QString& file) {
   QList<QJsonObject> out;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_job.h"
 #include "cli_outputs.h"
 #include "cli_progress.h"
 #include "h3dpart/atomic_file.h"
@@ -59,46 +60,6 @@ std::shared_ptr<ModelManager> makeManager(const Options& options) {
 }
 
 namespace {
-
-// Reads the --labels file of `generate`: one integer per triangle, one a line.
-Segmentation readFaceLabels(const fs::path& file, const Mesh& mesh) {
-  std::ifstream in(file);
-  if (!in) throw InputError(file.string(), "cannot open the face labels file");
-  Segmentation seg;
-  seg.faceLabels.reserve(mesh.faces.size());
-  std::string line;
-  std::size_t lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (line.empty()) continue;
-    try {
-      std::size_t used = 0;
-      const long value = std::stol(line, &used);
-      if (used != line.size() || value < -1 || value > 100000) throw std::invalid_argument("range");
-      seg.faceLabels.push_back(static_cast<int>(value));
-    } catch (const std::exception&) {
-      throw InputError(file.string(), "line " + std::to_string(lineNo) + " is not a part label");
-    }
-  }
-  if (seg.faceLabels.size() != mesh.faces.size()) {
-    throw InputError(file.string(), std::to_string(seg.faceLabels.size()) + " labels for " +
-                                        std::to_string(mesh.faces.size()) + " triangles");
-  }
-  refreshParts(mesh, seg);
-  return seg;
-}
-
-void stageFaceLabels(OutputTransaction& outputs, const fs::path& file, const Segmentation& seg) {
-  outputs.stage(file, [&](std::ostream& out) {
-    std::string text;
-    text.reserve(seg.faceLabels.size() * 3);
-    for (int label : seg.faceLabels) {
-      text += std::to_string(label);
-      text += '\n';
-    }
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  });
-}
 
 nlohmann::json modelsUsed(const ManagerSnapshot& snap) {
   nlohmann::json models = nlohmann::json::array();
@@ -163,7 +124,7 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   manager->resetPeak();
   Segmentation seg;
   if (!options.labelsIn.empty()) {
-    seg = readFaceLabels(options.labelsIn, mesh);
+    seg = readLabels(options.labelsIn, mesh);
   } else {
     t = Clock::now();
     SegmentOptions so;
@@ -198,7 +159,7 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   OutputTransaction outputs;
   exportParts(outputs, output, parts);
   progress.checkCancel();
-  if (!options.faceLabels.empty()) stageFaceLabels(outputs, options.faceLabels, seg);
+  if (!options.faceLabels.empty()) stageLabels(outputs, options.faceLabels, seg);
   stages["export"] = secondsSince(t);
   progress.checkCancel();
 

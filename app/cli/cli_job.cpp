@@ -20,6 +20,23 @@ double secondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+std::uint64_t statusField(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(key) + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    try {
+      return std::stoull(line.substr(prefix.size())) * 1024;  // "  1234 kB"
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 // A --labels file: one integer per triangle, one a line.
 Segmentation readLabels(const fs::path& file, const Mesh& mesh) {
   std::ifstream in(file);
@@ -61,23 +78,6 @@ void stageLabels(OutputTransaction& outputs, const fs::path& file, const Segment
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
   });
 }
-
-std::uint64_t statusField(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::string prefix = std::string(key) + ":";
-  while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) != 0) continue;
-    try {
-      return std::stoull(line.substr(prefix.size())) * 1024;  // "  1234 kB"
-    } catch (const std::exception&) {
-      return 0;
-    }
-  }
-  return 0;
-}
-
-}  // namespace
 
 std::uint64_t peakRssBytes() {
   return statusField("VmHWM");

@@ -4,16 +4,19 @@
 // mesh renamed last). Throws the project's errors; the batch isolates them.
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 
 #include "cli_batch_plan.h"
 #include "cli_options.h"
+#include "h3dpart/pipeline.h"
 #include "h3dpart/progress.h"
 
 namespace h3d {
 class ModelManager;
-}
+class OutputTransaction;
+}  // namespace h3d
 
 namespace h3d::cli {
 
@@ -30,6 +33,12 @@ struct JobResult {
 // them finish and sets interruptedWhileCommitting.
 JobResult runJob(const FileJob& job, const Options& options, ModelManager& manager,
                  Progress& progress, const std::atomic<bool>& cancel);
+
+// A --labels file (one part label per triangle, one a line) read for `mesh`,
+// and the same written as an output of `outputs`.
+Segmentation readLabels(const std::filesystem::path& file, const Mesh& mesh);
+void stageLabels(OutputTransaction& outputs, const std::filesystem::path& file,
+                 const Segmentation& seg);
 
 // This process's peak resident set (VmHWM), since the start or resetPeakRss().
 std::uint64_t peakRssBytes();
