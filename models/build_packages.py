@@ -15,6 +15,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h3d_models  # noqa: E402
+import h3d_segmenter  # noqa: E402
 
 VERSION = "1.0.0"
 
@@ -52,14 +53,15 @@ def write_package(folder, manifest, modules):
     os.replace(tmp, os.path.join(folder, "manifest.json"))
 
 
-def build_segmenter(out, crease_deg=None, dilate=None, coarse_deg=None):
+def build_segmenter(out, tau=None):
     manifest = {
         "format": 1,
         "name": "h3dpart-segmenter-default",
         "role": "segmenter",
         "version": VERSION,
-        "description": "Geometric part segmenter: k-NN surface graph cut along concave creases, "
-                       "connected regions by label propagation, tiny regions absorbed. "
+        "description": "Geometric part segmenter: a k-NN surface graph weighted by concavity and "
+                       "shape-diameter jumps, over-segmented into ~400 patches and split by recursive "
+                       "normalized cuts while a cut is cheap. "
                        "P=0: one mask per part; P>0: the part under each prompt point.",
         "components": [{
             "name": "segmenter", "file": "segmenter.pt",
@@ -72,14 +74,10 @@ def build_segmenter(out, crease_deg=None, dilate=None, coarse_deg=None):
         "dry_run": {"N": 64, "P": 1, "K": 2, "M": 32},
     }
     tuning = {}
-    if crease_deg is not None:
-        tuning["crease_deg"] = crease_deg
-    if dilate is not None:
-        tuning["dilate"] = dilate
-    if coarse_deg is not None:
-        tuning["coarse_deg"] = coarse_deg
+    if tau is not None:
+        tuning["tau"] = tau
     write_package(os.path.join(out, "segmenter"), manifest,
-                  [("segmenter.pt", h3d_models.Segmenter(**tuning))])
+                  [("segmenter.pt", h3d_segmenter.Segmenter(**tuning))])
 
 
 def build_generator(out):
@@ -116,13 +114,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
     ap.add_argument("--role", default="all", choices=["segmenter", "generator", "all"])
-    ap.add_argument("--crease-deg", type=float, help="segmenter crease angle (tuning; default in h3d_models)")
-    ap.add_argument("--dilate", type=int, help="segmenter crease band widening in rings (tuning)")
-    ap.add_argument("--coarse-deg", type=float, help="segmenter coarse-pass crease angle, 0 = off (tuning)")
+    ap.add_argument("--tau", type=float, help="segmenter Ncut threshold (tuning; default in h3d_segmenter)")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.role in ("segmenter", "all"):
-        build_segmenter(args.out, args.crease_deg, args.dilate, args.coarse_deg)
+        build_segmenter(args.out, args.tau)
     if args.role in ("generator", "all"):
         build_generator(args.out)
 

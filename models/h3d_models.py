@@ -15,7 +15,9 @@ points, the local sample spacing). Stage "decode" evaluates, for one part, an
 implicit moving-least-squares signed distance (a Gaussian-weighted mean of
 the distances to the tangent planes of the part's k nearest points) at the
 query points and intersects it with the part's box, so a part that went into
-a neighbour ends in a flat cap where it disappeared.
+a neighbour ends in a flat cap where it disappeared. Far from the part's own
+samples it is also kept one sample spacing under the whole shape's surface,
+so a hidden continuation does not show through a neighbour.
 
 Every constant lives in a registered buffer so the model manager can count
 the bytes and move them with the module.
@@ -339,8 +341,9 @@ class GeneratorEncoder(nn.Module):
 class GeneratorDecoder(nn.Module):
     def __init__(self, k: int = 10):
         super().__init__()
-        # [k, bandwidth factor over the local spacing, "far" distance in spacings]
-        self.register_buffer("params", torch.tensor([float(k), 1.5, 2.0], dtype=torch.float32))
+        # [k, bandwidth factor over the local spacing, "far" distance in spacings,
+        #  depth (in spacings) a hidden continuation keeps under the whole shape's surface]
+        self.register_buffer("params", torch.tensor([float(k), 1.5, 2.0, 1.0], dtype=torch.float32))
 
     def forward(self, features: Tensor, labels: Tensor, part: Tensor, boxes: Tensor,
                 queries: Tensor) -> Tensor:
@@ -394,5 +397,8 @@ class GeneratorDecoder(nn.Module):
             wa = torch.exp(-(da / ha.unsqueeze(1)) ** 2) + 1e-12
             pl = ((queries[fi].unsqueeze(1) - pa[ia]) * na[ia]).sum(-1)
             whole = (wa * pl).sum(1) / wa.sum(1)
-            sdf[fi] = torch.maximum(sdf[fi], whole)
+            # kept a little under the whole surface, so a hidden continuation
+            # never shows through (or speckles on) a neighbour's visible surface
+            depth = float(self.params[3].item()) * float(sp.median().item()) if self.params.shape[0] > 3 else 0.0
+            sdf[fi] = torch.maximum(sdf[fi], whole + depth)
         return torch.maximum(sdf, box)

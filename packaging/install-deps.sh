@@ -14,7 +14,7 @@ apt-get install -y -qq --no-install-recommends \
   libgl-dev libglx-dev libegl-dev libgl1-mesa-dri libglx-mesa0 \
   libvtk9-dev \
   libtorch-dev python3-torch python3-numpy \
-  libassimp-dev nlohmann-json3-dev \
+  libassimp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libopenmesh-dev libeigen3-dev \
   python3-scipy python3-skimage python3-matplotlib \
   xvfb xauth x11-utils imagemagick clang-format f3d \
   dpkg-dev file fakeroot appstream desktop-file-utils \

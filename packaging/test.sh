@@ -5,7 +5,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 need=(cmake ninja-build qt6-base-dev libqt6opengl6-dev qt6-charts-dev libvtk9-dev libtorch-dev
-      python3-torch libassimp-dev nlohmann-json3-dev xvfb xauth python3-scipy python3-skimage)
+      python3-torch libassimp-dev nlohmann-json3-dev libssl-dev zlib1g-dev libopenmesh-dev libeigen3-dev
+      xvfb xauth python3-scipy python3-skimage)
 installed=$(dpkg-query -W -f='${db:Status-Abbrev}\n' "${need[@]}" 2>/dev/null | grep -c '^ii' || true)
 if [ "$installed" -ne "${#need[@]}" ]; then
   bash packaging/install-deps.sh

@@ -58,7 +58,16 @@ struct Shape {
   int parts = 0;
 };
 
-inline Shape fuse(const std::vector<Sdf>& prims, float step) {
+// Polynomial smooth minimum: equal to min(a, b) where they differ by more
+// than `k`, a rounded fillet of about k/4 where they meet.
+inline float smoothMin(float a, float b, float k) {
+  if (k <= 0) return std::min(a, b);
+  const float h = std::max(k - std::fabs(a - b), 0.f) / k;
+  return std::min(a, b) - h * h * k * 0.25f;
+}
+
+// `blend` > 0: a smooth union (parts meet in a fillet, no crease).
+inline Shape fuse(const std::vector<Sdf>& prims, float step, float blend = 0.f) {
   // bounds by scanning a coarse grid
   h3d::Box3 box;
   for (float x = -2; x <= 2; x += 0.05f)
@@ -84,7 +93,7 @@ inline Shape fuse(const std::vector<Sdf>& prims, float step) {
       for (int i = 0; i < g.nx; ++i) {
         float v = 1e9f;
         const Vec3 p = g.position(i, j, k);
-        for (const auto& s : prims) v = std::min(v, s(p));
+        for (const auto& s : prims) v = smoothMin(v, s(p), blend);
         g.values[g.index(i, j, k)] = v;
       }
   g.closeBorder(1.f);
@@ -129,6 +138,17 @@ inline std::vector<Sdf> robot() {
           capsule({-0.42f, 0, 0.7f}, {-0.42f, 0, 1.2f}, 0.07f),
           cylinderZ({0.15f, 0, 0.3f}, 0.09f, 0.32f),
           cylinderZ({-0.15f, 0, 0.3f}, 0.09f, 0.32f)};
+}
+
+// A capsule body with a capsule head, two arms and two legs, all thinner than
+// the body: fused with a smooth union, the limbs join without a crease.
+inline std::vector<Sdf> capsuleFigure() {
+  return {capsule({0, 0, 0.55f}, {0, 0, 1.05f}, 0.24f),
+          sphere({0, 0, 1.5f}, 0.17f),
+          capsule({0.3f, 0, 1.05f}, {0.85f, 0, 0.75f}, 0.07f),
+          capsule({-0.3f, 0, 1.05f}, {-0.85f, 0, 0.75f}, 0.07f),
+          capsule({0.1f, 0, 0.4f}, {0.4f, 0, -0.35f}, 0.08f),
+          capsule({-0.1f, 0, 0.4f}, {-0.4f, 0, -0.35f}, 0.08f)};
 }
 
 // Symmetric best-match IoU over faces: the mean over ground-truth parts and

@@ -163,6 +163,7 @@ class TestCli : public QObject {
     const Result r = runCli({"segment", kSample, "-o", path("no/such/dir/x.glb"), "--quiet"});
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(lastLine(r.err).contains("x.glb"), qPrintable(r.err));
+    QVERIFY2(lastLine(r.err).startsWith("h3dpart: output "), qPrintable(r.err));
   }
 
   void largeMeshWorks() {

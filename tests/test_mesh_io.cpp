@@ -8,6 +8,7 @@
 #include <QtTest>
 #include <assimp/Exporter.hpp>
 #include <assimp/Importer.hpp>
+#include <cstring>
 #include <fstream>
 
 #include "h3dpart/errors.h"
@@ -312,6 +313,29 @@ class TestMeshIo : public QObject {
       }
     }
     QVERIFY2(colors.size() >= 3, qPrintable(QStringList(colors.values()).join(";")));
+  }
+
+  // The PLY carries a part label per face and the part's colour per vertex:
+  // Assimp's PLY exporter writes no per-face property, so this writer is ours.
+  void plyHasPartLabelPerFace() {
+    const Mesh cube = importMesh(path("cube.obj"));
+    exportParts(path("labels.ply"), {{0, "", cube}, {5, "", cube}});
+    const std::string bytes = readAll(path("labels.ply"));
+    const std::string end = "end_header\n";
+    const std::size_t body = bytes.find(end);
+    QVERIFY(body != std::string::npos);
+    const std::string header = bytes.substr(0, body);
+    QVERIFY(header.find("property uchar red") != std::string::npos);
+    QVERIFY(header.find("element face 24") != std::string::npos);
+    QVERIFY2(header.find("property int part") > header.find("element face"), header.c_str());
+    const std::size_t vertexBytes = 3 * sizeof(float) + 3, faceBytes = 1 + 3 * 4 + 4;
+    const std::size_t faces = body + end.size() + 2 * cube.vertices.size() * vertexBytes;
+    QCOMPARE(bytes.size(), faces + 24 * faceBytes);
+    for (std::size_t f = 0; f < 24; ++f) {
+      std::int32_t label = -1;
+      std::memcpy(&label, bytes.data() + faces + f * faceBytes + 13, sizeof label);
+      QCOMPARE(label, f < 12 ? 0 : 5);
+    }
   }
 
   void failedExportKeepsOldFile() {

@@ -10,6 +10,7 @@
 #include "h3dpart/model_manager.h"
 #include "h3dpart/pipeline.h"
 #include "marching.h"
+#include "part_caps.h"
 #include "shape_fixtures.h"
 
 using namespace h3d;
@@ -116,6 +117,55 @@ class TestPipeline : public QObject {
              "prompt mask should be the leg");
   }
 
+  // Limbs that join the body in a smooth fillet (no concave crease) are split
+  // off where they join: the thickness changes and the join is a narrow neck.
+  void smoothJoinsAreSplit_data() {
+    QTest::addColumn<float>("blend");
+    QTest::newRow("fillet 0.08") << 0.08f;
+    QTest::newRow("fillet 0.16") << 0.16f;
+  }
+  void smoothJoinsAreSplit() {
+    QFETCH(float, blend);
+    const fixtures::Shape s = fixtures::fuse(fixtures::capsuleFigure(), 0.02f, blend);
+    QVERIFY(detail::isClosedManifold(s.mesh));
+    Progress progress;
+    const Segmentation seg = segment(s.mesh, *models_, SegmentOptions{}, progress);
+    const double iou = fixtures::symmetricIoU(s.labels, seg.faceLabels);
+    qInfo("capsule figure, blend %.2f: %d parts (ground truth %d), IoU %.3f", double(blend),
+          seg.partCount(), s.parts, iou);
+    QVERIFY2(iou >= 0.8, qPrintable(QString("IoU %1").arg(iou)));
+    QVERIFY2(seg.partCount() >= s.parts - 1 && seg.partCount() <= s.parts + 2,
+             qPrintable(QString::number(seg.partCount())));
+  }
+
+  // A click on a limb of the smooth figure gives that limb, several clicks in one run.
+  void promptReturnsTheLimbUnderTheClick() {
+    const fixtures::Shape s = fixtures::fuse(fixtures::capsuleFigure(), 0.02f, 0.16f);
+    Progress progress;
+    const std::vector<Vec3> clicks{{0.8f, 0.f, 0.86f}, {-0.41f, 0.f, -0.44f}};
+    const std::vector<int> limbs{2, 5};
+    const auto masks = segmentPrompts(s.mesh, clicks, *models_, SegmentOptions{}, progress);
+    QCOMPARE(masks.size(), clicks.size());
+    for (std::size_t c = 0; c < clicks.size(); ++c) {
+      std::size_t in = 0, inLimb = 0, limb = 0;
+      for (std::size_t f = 0; f < masks[c].size(); ++f) {
+        const bool isLimb = s.labels[f] == limbs[c];
+        limb += isLimb ? 1 : 0;
+        if (masks[c][f]) {
+          ++in;
+          inLimb += isLimb ? 1 : 0;
+        }
+      }
+      QVERIFY(in > 0);
+      const double precision = double(inLimb) / double(in), recall = double(inLimb) / double(limb);
+      QVERIFY2(precision > 0.8 && recall > 0.7,
+               qPrintable(
+                   QString("click %1: precision %2, recall %3").arg(c).arg(precision).arg(recall)));
+    }
+    // the one-point form agrees with the first mask
+    QVERIFY(segmentPrompt(s.mesh, clicks[0], *models_, SegmentOptions{}, progress) == masks[0]);
+  }
+
   void generatesClosedParts() {
     Progress progress;
     const Segmentation seg = segment(table_.mesh, *models_, SegmentOptions{}, progress);
@@ -181,6 +231,79 @@ class TestPipeline : public QObject {
                             .arg(got.size().z)
                             .arg(box.size().x)
                             .arg(box.size().z)));
+  }
+
+  // The triangle budget: every part at most the user's budget (closed), or
+  // by default its own input triangles plus caps, kept as they were.
+  void generateBudget_data() {
+    QTest::addColumn<int>("maxTriangles");
+    QTest::addColumn<bool>("keepVisible");
+    QTest::newRow("automatic, input kept") << 0 << true;
+    QTest::newRow("300 per part, input kept") << 300 << true;
+    QTest::newRow("automatic, field") << 0 << false;
+    QTest::newRow("200 per part, field") << 200 << false;
+  }
+  void generateBudget() {
+    QFETCH(int, maxTriangles);
+    QFETCH(bool, keepVisible);
+    Segmentation seg;
+    seg.faceLabels = table_.labels;
+    refreshParts(table_.mesh, seg);
+    GenerateOptions options;
+    options.resolution = 32;
+    options.maxTriangles = static_cast<std::size_t>(maxTriangles);
+    options.keepVisibleSurface = keepVisible;
+    Progress progress;
+    const GeneratedParts gen = generate(table_.mesh, seg, *models_, options, progress);
+    QCOMPARE(static_cast<int>(gen.parts.size()), seg.partCount());
+    for (const auto& part : gen.parts) {
+      const std::size_t in = seg.parts[std::size_t(part.label)].faceCount;
+      const std::size_t out = part.mesh.faces.size();
+      QVERIFY2(detail::isClosedManifold(part.mesh), part.name.c_str());
+      if (maxTriangles > 0) {
+        QVERIFY2(out <= std::size_t(maxTriangles), qPrintable(QString::number(out)));
+        QVERIFY(out > std::size_t(maxTriangles) / 2);
+      } else if (keepVisible) {
+        QVERIFY(out > in);  // its own triangles and a cap or more
+        QVERIFY2(out <= in + in / 2, qPrintable(QString("%1 for %2").arg(out).arg(in)));
+        // the input's own triangles come first, as they were
+        const Mesh own = detail::facesWithLabel(table_.mesh, seg.faceLabels, part.label);
+        for (std::size_t f = 0; f < own.faces.size(); ++f)
+          QVERIFY(part.mesh.faces[f] == own.faces[f]);
+        QVERIFY(std::equal(own.vertices.begin(), own.vertices.end(), part.mesh.vertices.begin()));
+      } else {
+        QVERIFY2(out <= std::max<std::size_t>(in + in / 2, 500), qPrintable(QString::number(out)));
+      }
+    }
+  }
+
+  // A thick rod ending on a thin plate: the rod's cap where the plate cut it
+  // stays inside the plate (a dome as high as on a free tube would come out
+  // of the plate's far side and show there).
+  void capStaysInsideAThinNeighbour() {
+    const std::vector<fixtures::Sdf> prims{fixtures::box({0, 0, 0.62f}, {0.7f, 0.7f, 0.03f}),
+                                           fixtures::cylinderZ({0, 0, 0.2f}, 0.3f, 0.4f)};
+    const fixtures::Shape shape = fixtures::fuse(prims, 0.02f);
+    Segmentation seg;
+    seg.faceLabels = shape.labels;
+    refreshParts(shape.mesh, seg);
+    GenerateOptions options;
+    options.onlyParts = {1};
+    Progress progress;
+    const GeneratedParts gen = generate(shape.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Mesh& rod = gen.parts.front().mesh;
+    QVERIFY(detail::isClosedManifold(rod));
+    const std::size_t own = detail::facesWithLabel(shape.mesh, seg.faceLabels, 1).vertices.size();
+    QVERIFY(rod.vertices.size() > own);  // it has a cap
+    for (std::size_t v = own; v < rod.vertices.size(); ++v) {
+      const Vec3& p = rod.vertices[v];
+      const float inside = std::min(prims[0](p), prims[1](p));
+      QVERIFY2(
+          inside < 0.005f,
+          qPrintable(
+              QString("cap vertex %1 %2 %3 outside by %4").arg(p.x).arg(p.y).arg(p.z).arg(inside)));
+    }
   }
 
   void cutByLabelsAndRefresh() {

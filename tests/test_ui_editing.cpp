@@ -12,10 +12,10 @@
 #include <QtTest>
 #include <memory>
 
-#include "../ui/src/autosave.h"
-#include "../ui/src/edit_tools.h"
-#include "../ui/src/file_actions.h"
-#include "../ui/src/part_actions.h"
+#include "actions/edit_tools.h"
+#include "actions/file_actions.h"
+#include "actions/part_actions.h"
+#include "document/autosave.h"
 #include "h3dpart/engine/inference_engine.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/project_file.h"

@@ -5,8 +5,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "../ui/src/recent_files.h"
 #include "ui_test_support.h"
+#include "window/recent_files.h"
 
 using h3d::ui::RecentFiles;
 

@@ -65,7 +65,7 @@ int runBenchPipeline(const Options& options, const std::atomic<bool>& cancel) {
   getrusage(RUSAGE_SELF, &usage);
   const nlohmann::json doc = {
       {"benchmark", "pipeline"},
-      {"base_mesh", input.string()},
+      {"base_mesh", input.filename().string()},
       {"cpu_threads", static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))},
       {"resolution", options.resolution},
       {"process_peak_rss_bytes", static_cast<std::uint64_t>(usage.ru_maxrss) * 1024},

@@ -159,7 +159,7 @@ int runBenchEditing(const Options& options) {
     if (!options.quiet) std::fprintf(stderr, "h3dpart: bench editing %s done\n", sizeText.c_str());
   }
   const nlohmann::json doc = {{"benchmark", "editing"},
-                              {"base_mesh", input.string()},
+                              {"base_mesh", input.filename().string()},
                               {"peak_rss_bytes", currentRssBytes()},
                               {"runs", runs}};
   std::printf("%s\n", doc.dump(2).c_str());

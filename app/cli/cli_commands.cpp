@@ -181,6 +181,7 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
     GenerateOptions go;
     go.seed = options.seed;
     go.resolution = options.resolution;
+    go.maxTriangles = options.maxTriangles;
     try {
       parts = generate(mesh, seg, *manager, go, progress).parts;
     } catch (const NoResultError& e) {

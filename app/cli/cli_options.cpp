@@ -35,10 +35,11 @@ commands:
   segment IN -o OUT [--face-labels FILE] [--json REPORT] [--seed N] [--no-postprocess]
       split IN into parts; OUT (.glb/.obj/.ply) holds the input cut by part;
       --face-labels writes one part label per imported triangle, one a line
-  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--json REPORT]
+  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--json REPORT]
       generate a closed mesh per part; segments first unless --labels gives
-      the face labels (the file --face-labels wrote)
-  run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--json REPORT]
+      the face labels (the file --face-labels wrote); --max-triangles caps
+      each part's triangles (default: 1.5x the part's input triangles plus caps)
+  run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--json REPORT]
       segment, then generate
   segment|generate|run IN... --out-dir DIR [batch options]
       batch mode: many inputs (files, folders, glob patterns, --from LIST),
@@ -86,7 +87,7 @@ options:
   --version            the program's version
 
 exit codes: 0 ok, 1 bad input (batch: some inputs failed), 2 usage, 3 model problem,
-            4 out of memory, 130 cancelled
+            4 out of memory, 70 internal error, 130 cancelled
 )";
 }
 
@@ -132,6 +133,10 @@ Options parseOptions(const std::vector<std::string>& args) {
       const auto r = parseUnsigned(a, need(i));
       if (r < 8 || r > 512) throw UsageError("--resolution: must be between 8 and 512");
       o.resolution = static_cast<int>(r);
+    } else if (a == "--max-triangles") {
+      const auto n = parseUnsigned(a, need(i));
+      if (n != 0 && n < 4) throw UsageError("--max-triangles: must be 0 (automatic) or at least 4");
+      o.maxTriangles = static_cast<std::size_t>(n);
     } else if (a == "--out-dir") {
       o.outDir = need(i);
       if (o.outDir.empty()) throw UsageError("--out-dir: needs a folder");

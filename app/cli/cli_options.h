@@ -1,6 +1,7 @@
 #pragma once
 // Command-line parsing for `h3dpart`: global options, a command, its
 // arguments. Throws h3d::UsageError on anything it does not understand.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ struct Options {
   std::uint64_t vramBudget = 0;
   std::uint64_t seed = 0;
   int resolution = 64;
+  std::size_t maxTriangles = 0;  // generate/run: per part, 0 = automatic
   bool postprocess = true;
   bool json = false;  // models/bench: print JSON on stdout
   bool quiet = false;

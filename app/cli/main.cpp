@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   } catch (const CancelledError&) {
     std::fprintf(stderr, "h3dpart: cancelled; no output written\n");
     return static_cast<int>(ExitCode::Cancelled);
+  } catch (const OutputError& e) {
+    std::fprintf(stderr, "h3dpart: output %s\n", e.what());
+    return static_cast<int>(e.exitCode());
   } catch (const Error& e) {
     std::fprintf(stderr, "h3dpart: %s\n", e.what());
     return static_cast<int>(e.exitCode());
@@ -62,9 +65,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "h3dpart: out of memory\n");
     return static_cast<int>(ExitCode::OutOfMemory);
   } catch (const std::exception& e) {
+    // Not one of the project's errors: a bug, said as such.
     std::string what = e.what();
     what = what.substr(0, what.find('\n'));
-    std::fprintf(stderr, "h3dpart: model problem: %s\n", what.c_str());
-    return static_cast<int>(ExitCode::ModelProblem);
+    std::fprintf(stderr, "h3dpart: internal error: %s\n", what.c_str());
+    return static_cast<int>(ExitCode::Internal);
+  } catch (...) {
+    std::fprintf(stderr, "h3dpart: internal error: unknown exception\n");
+    return static_cast<int>(ExitCode::Internal);
   }
 }

@@ -5,6 +5,7 @@
 #include <assimp/scene.h>
 
 #include <algorithm>
+#include <assimp/Exporter.hpp>
 #include <assimp/Importer.hpp>
 #include <cmath>
 #include <cstring>
@@ -241,91 +242,67 @@ void putRaw(std::string& buf, const T& value) {
   buf.append(reinterpret_cast<const char*>(&value), sizeof(T));
 }
 
-void padTo4(std::string& buf, char fill) {
-  while (buf.size() % 4) buf.push_back(fill);
-}
-
-// glTF 2.0 binary: one node + mesh + material per part.
-void writeGlb(std::ostream& out, const std::vector<PartMesh>& parts) {
-  using nlohmann::json;
-  std::string bin;
-  json nodes = json::array(), meshes = json::array(), materials = json::array();
-  json views = json::array(), accessors = json::array(), sceneNodes = json::array();
-  for (const PartMesh& part : parts) {
-    if (part.mesh.faces.empty()) continue;
-    const Box3 box = part.mesh.bounds();
-    const std::size_t posOffset = bin.size();
-    for (const Vec3& v : part.mesh.vertices) {
-      putRaw(bin, v.x);
-      putRaw(bin, v.y);
-      putRaw(bin, v.z);
+// glTF 2.0 binary through Assimp's exporter: under the root, one node, mesh
+// and material (the part's colour) per part, each named after the part.
+void writeGlb(std::ostream& out, const std::vector<PartMesh>& parts, const fs::path& file) {
+  std::vector<const PartMesh*> shown;
+  for (const PartMesh& part : parts)
+    if (!part.mesh.faces.empty()) shown.push_back(&part);
+  aiScene scene;  // owns (and deletes) everything below
+  scene.mRootNode = new aiNode("parts");
+  const unsigned n = static_cast<unsigned>(shown.size());
+  if (n > 0) {
+    scene.mNumMeshes = scene.mNumMaterials = scene.mRootNode->mNumChildren = n;
+    scene.mMeshes = new aiMesh*[n];
+    scene.mMaterials = new aiMaterial*[n];
+    scene.mRootNode->mChildren = new aiNode*[n];
+  }
+  for (unsigned k = 0; k < n; ++k) {
+    const PartMesh& part = *shown[k];
+    const aiString name(partName(part));
+    auto* mesh = new aiMesh();
+    scene.mMeshes[k] = mesh;
+    mesh->mName = name;
+    mesh->mMaterialIndex = k;
+    mesh->mPrimitiveTypes = aiPrimitiveType_TRIANGLE;
+    mesh->mNumVertices = static_cast<unsigned>(part.mesh.vertices.size());
+    mesh->mVertices = new aiVector3D[mesh->mNumVertices];
+    for (unsigned i = 0; i < mesh->mNumVertices; ++i) {
+      const Vec3& v = part.mesh.vertices[i];
+      mesh->mVertices[i] = aiVector3D(v.x, v.y, v.z);
     }
-    const std::size_t posBytes = bin.size() - posOffset;
-    const std::size_t idxOffset = bin.size();
-    for (const Triangle& t : part.mesh.faces) {
-      for (std::uint32_t i : t) putRaw(bin, i);
+    mesh->mNumFaces = static_cast<unsigned>(part.mesh.faces.size());
+    mesh->mFaces = new aiFace[mesh->mNumFaces];
+    for (unsigned f = 0; f < mesh->mNumFaces; ++f) {
+      aiFace& face = mesh->mFaces[f];
+      face.mNumIndices = 3;
+      face.mIndices = new unsigned[3];
+      for (int i = 0; i < 3; ++i) face.mIndices[i] = part.mesh.faces[f][i];
     }
-    const std::size_t idxBytes = bin.size() - idxOffset;
-    const int k = static_cast<int>(meshes.size());
-    views.push_back(
-        {{"buffer", 0}, {"byteOffset", posOffset}, {"byteLength", posBytes}, {"target", 34962}});
-    views.push_back(
-        {{"buffer", 0}, {"byteOffset", idxOffset}, {"byteLength", idxBytes}, {"target", 34963}});
-    accessors.push_back({{"bufferView", 2 * k},
-                         {"componentType", 5126},
-                         {"count", part.mesh.vertices.size()},
-                         {"type", "VEC3"},
-                         {"min", {box.lo.x, box.lo.y, box.lo.z}},
-                         {"max", {box.hi.x, box.hi.y, box.hi.z}}});
-    accessors.push_back({{"bufferView", 2 * k + 1},
-                         {"componentType", 5125},
-                         {"count", part.mesh.faces.size() * 3},
-                         {"type", "SCALAR"}});
+    auto* material = new aiMaterial();
+    scene.mMaterials[k] = material;
     const auto c = partColor(part.label);
-    materials.push_back({{"name", partName(part)},
-                         {"pbrMetallicRoughness",
-                          {{"baseColorFactor", {c[0], c[1], c[2], 1.0}},
-                           {"metallicFactor", 0.0},
-                           {"roughnessFactor", 0.8}}}});
-    meshes.push_back(
-        {{"name", partName(part)},
-         {"primitives",
-          {{{"attributes", {{"POSITION", 2 * k}}}, {"indices", 2 * k + 1}, {"material", k}}}}});
-    nodes.push_back({{"name", partName(part)}, {"mesh", k}});
-    sceneNodes.push_back(k);
+    const aiColor4D color(c[0], c[1], c[2], 1.0f);
+    const float metallic = 0.0f, roughness = 0.8f;
+    material->AddProperty(&name, AI_MATKEY_NAME);
+    material->AddProperty(&color, 1, AI_MATKEY_BASE_COLOR);
+    material->AddProperty(&metallic, 1, AI_MATKEY_METALLIC_FACTOR);
+    material->AddProperty(&roughness, 1, AI_MATKEY_ROUGHNESS_FACTOR);
+    auto* node = new aiNode(partName(part));
+    scene.mRootNode->mChildren[k] = node;
+    node->mParent = scene.mRootNode;
+    node->mNumMeshes = 1;
+    node->mMeshes = new unsigned[1]{k};
   }
-  json doc = {{"asset", {{"version", "2.0"}, {"generator", "h3dpart"}}},
-              {"scene", 0},
-              {"scenes", {{{"nodes", sceneNodes}}}},
-              {"nodes", nodes}};
-  if (!meshes.empty()) {
-    doc["meshes"] = meshes;
-    doc["materials"] = materials;
-    doc["accessors"] = accessors;
-    doc["bufferViews"] = views;
-    doc["buffers"] = {{{"byteLength", bin.size()}}};
-  }
-  std::string text = doc.dump();
-  padTo4(text, ' ');
-  padTo4(bin, '\0');
-  const std::uint32_t total = 12 + 8 + text.size() + (bin.empty() ? 0 : 8 + bin.size());
-  std::string header;
-  putRaw(header, std::uint32_t{0x46546C67});  // "glTF"
-  putRaw(header, std::uint32_t{2});
-  putRaw(header, total);
-  putRaw(header, static_cast<std::uint32_t>(text.size()));
-  putRaw(header, std::uint32_t{0x4E4F534A});  // "JSON"
-  out.write(header.data(), header.size());
-  out.write(text.data(), text.size());
-  if (!bin.empty()) {
-    std::string binHeader;
-    putRaw(binHeader, static_cast<std::uint32_t>(bin.size()));
-    putRaw(binHeader, std::uint32_t{0x004E4942});  // "BIN\0"
-    out.write(binHeader.data(), binHeader.size());
-    out.write(bin.data(), bin.size());
-  }
+  Assimp::Exporter exporter;
+  const aiExportDataBlob* blob = exporter.ExportToBlob(&scene, "glb2");
+  if (!blob)
+    throw OutputError(file.string(), std::string("glTF export: ") + exporter.GetErrorString());
+  out.write(static_cast<const char*>(blob->data), static_cast<std::streamsize>(blob->size));
 }
 
+// Ours, not Assimp's: its OBJ exporter always writes a second file (the .mtl
+// its `mtllib` names), which an export written atomically as one file cannot be.
 void writeObj(std::ostream& out, const std::vector<PartMesh>& parts) {
   out << "# h3dpart\n";
   std::size_t base = 1;
@@ -347,7 +324,7 @@ void writeObj(std::ostream& out, const std::vector<PartMesh>& parts) {
 }
 
 // Binary PLY, one mesh; each vertex carries its part's colour and a face
-// property names the part.
+// property names the part (Assimp's PLY exporter writes no face property).
 void writePly(std::ostream& out, const std::vector<PartMesh>& parts) {
   std::size_t nv = 0, nf = 0;
   for (const PartMesh& p : parts) nv += p.mesh.vertices.size(), nf += p.mesh.faces.size();
@@ -386,7 +363,7 @@ void exportParts(OutputTransaction& outputs, const fs::path& file,
   const std::string ext = lowerExtension(file);
   std::function<void(std::ostream&)> writer;
   if (ext == "glb") {
-    writer = [&](std::ostream& o) { writeGlb(o, parts); };
+    writer = [&](std::ostream& o) { writeGlb(o, parts, file); };
   } else if (ext == "obj") {
     writer = [&](std::ostream& o) { writeObj(o, parts); };
   } else if (ext == "ply") {

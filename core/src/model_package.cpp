@@ -14,8 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "digest.h"
 #include "h3dpart/errors.h"
-#include "sha256.h"
 
 namespace h3d {
 
@@ -359,14 +359,11 @@ std::filesystem::path defaultModelsDir() {
     const fs::path installed = exe.parent_path().parent_path() / H3DPART_INSTALL_MODELS_REL;
     if (fs::is_directory(installed, ec)) return installed;
 #endif
+    // The build tree keeps them where an install does: <build>/share/h3dpart/models.
     const fs::path nextTo = exe.parent_path() / "models";
     if (fs::is_directory(nextTo, ec)) return nextTo;
   }
-#ifdef H3DPART_BUILD_MODELS_DIR
-  return fs::path(H3DPART_BUILD_MODELS_DIR);
-#else
   return fs::path("models");
-#endif
 }
 
 std::string sha256File(const std::filesystem::path& file) {

@@ -1,5 +1,9 @@
-// Generation pipeline: per part, the generator's field on a grid inside the
-// part's padded box, marched into a closed mesh, mapped back to the input.
+// Generation pipeline. Per part: when the part's own input triangles form an
+// oriented surface with simple borders and its box was not edited, those
+// triangles are kept and the borders (where the part met its neighbours) are
+// closed by faired caps; otherwise the generator's field on a grid inside the
+// part's padded box is marched into a closed mesh. Either way the part then
+// fits its triangle budget (quadric edge collapses that keep it closed).
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
@@ -13,7 +17,10 @@
 #include "h3dpart/normalize.h"
 #include "h3dpart/pipeline.h"
 #include "marching.h"
+#include "part_caps.h"
 #include "pipeline_detail.h"
+#include "simplify.h"
+#include "surface_query.h"
 
 namespace h3d {
 namespace {
@@ -188,6 +195,136 @@ detail::ScalarGrid evaluateHierarchically(const Box3& box, float step, const Fie
   return grid;
 }
 
+// The generator network's way: sampling and encoding once, then one field per
+// part marched on a grid. Built only when some part needs it.
+class FieldGenerator {
+ public:
+  FieldGenerator(const Mesh& mesh, const Segmentation& segmentation, ModelManager& models,
+                 const GenerateOptions& options, Progress& progress)
+      : options_(options) {
+    progress.stage("loading generator");
+    handle_ = models.acquire(ModelRole::Generator);
+    const PackageManifest& manifest = handle_.manifest();
+    const StageSpec& encodeStage = pickStage(manifest, "encode", 0);
+    const StageSpec& decodeStage = pickStage(manifest, "decode", 1);
+    const ComponentSpec& encoder = stageComponent(manifest, encodeStage);
+    decoder_ = &stageComponent(manifest, decodeStage);
+    progress.checkCancel();
+
+    progress.stage("sampling");
+    norm_ = Normalization::fit(mesh.bounds());
+    Mesh normalized = mesh;
+    norm_.applyInPlace(normalized);
+    wholeExtent_ = std::max({normalized.bounds().size().x, normalized.bounds().size().y,
+                             normalized.bounds().size().z, 1e-4f});
+    const SurfaceSamples samples = detail::orientedSamples(
+        normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
+    const int partCount = segmentation.partCount();
+    boxes_.assign(static_cast<std::size_t>(partCount), Box3{});
+    for (std::size_t f = 0; f < normalized.faces.size(); ++f) {
+      const int l = segmentation.faceLabels[f];
+      if (l < 0 || l >= partCount) continue;
+      for (auto v : normalized.faces[f])
+        boxes_[static_cast<std::size_t>(l)].add(normalized.vertices[v]);
+    }
+    // A part's own box (the user may have edited it) bounds what is generated
+    // for it; parts without one use the box of their faces.
+    for (int k = 0; k < partCount; ++k) {
+      const Box3& given = segmentation.parts[static_cast<std::size_t>(k)].box;
+      if (!given.empty() && !boxes_[static_cast<std::size_t>(k)].empty())
+        boxes_[static_cast<std::size_t>(k)] = norm_.apply(given);
+    }
+    auto labels = torch::empty({static_cast<long>(samples.size())}, torch::kInt64);
+    auto* lp = labels.data_ptr<std::int64_t>();
+    for (std::size_t s = 0; s < samples.size(); ++s)
+      lp[s] = segmentation.faceLabels[samples.faces[s]];
+    auto boxT = torch::zeros({std::max(partCount, 1), 6}, torch::kFloat32);
+    for (int k = 0; k < partCount; ++k) {
+      const Box3& b = boxes_[static_cast<std::size_t>(k)];
+      if (b.empty()) continue;
+      for (int a = 0; a < 3; ++a) {
+        boxT[k][a] = b.lo[a];
+        boxT[k][3 + a] = b.hi[a];
+      }
+    }
+    named_ = {{"points", vecTensor(samples.points)},
+              {"normals", vecTensor(samples.normals)},
+              {"labels", labels},
+              {"boxes", boxT}};
+    progress.report(1.0);
+
+    progress.stage("encoding");
+    handle_.enterStage(encodeStage.name);
+    torch::Tensor features = runByName(manifest, handle_, encoder, named_);
+    if (features.dim() < 1 || features.size(0) != static_cast<long>(samples.size()))
+      throw ModelError("model package " + manifest.name + ": " + encoder.file +
+                       ": features have the wrong shape");
+    named_["features"] = features;
+    progress.report(1.0);
+    handle_.enterStage(decodeStage.name);
+  }
+
+  // Part k's closed mesh in input coordinates (empty when nothing is inside).
+  Mesh part(int k, Progress& progress) {
+    const Box3& box = boxes_[static_cast<std::size_t>(k)];
+    if (box.empty()) return {};
+    const Vec3 size = box.size();
+    const float extent = std::max({size.x, size.y, size.z, 1e-4f});
+    const float shortest = std::max({std::min({size.x, size.y, size.z}), 1e-6f});
+    const float res = static_cast<float>(options_.resolution);
+    // Cells follow the part's size: `resolution` cells along its longest side,
+    // but no finer than a quarter of that across the whole shape (small parts
+    // need fewer cells); a thin box (a plate, or a part the user cut with its
+    // box) still gets a few cells across, at most 4x finer than asked.
+    float step = std::max(extent / res, wholeExtent_ / (4.f * res));
+    step = std::max(std::min(step, shortest / 4.f), extent / (4.f * res));
+    const PackageManifest& manifest = handle_.manifest();
+    named_["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
+    const detail::ScalarGrid grid = evaluateHierarchically(
+        box, step,
+        [&](const std::vector<Vec3>& queries) {
+          named_["queries"] = vecTensor(queries);
+          torch::Tensor field = runByName(manifest, handle_, *decoder_, named_).reshape({-1});
+          if (field.size(0) != static_cast<long>(queries.size()))
+            throw ModelError("model package " + manifest.name + ": " + decoder_->file +
+                             ": field has the wrong size");
+          return field;
+        },
+        progress);
+    Mesh mesh = detail::marchTetrahedra(grid);
+    detail::removeSmallComponents(mesh, 0.05);
+    norm_.invertInPlace(mesh);
+    return mesh;
+  }
+
+ private:
+  GenerateOptions options_;
+  ModelHandle handle_;
+  const ComponentSpec* decoder_ = nullptr;
+  Normalization norm_;
+  float wholeExtent_ = 1.f;
+  std::vector<Box3> boxes_;
+  std::map<std::string, torch::Tensor> named_;
+};
+
+// True when the part's box differs from the box of its faces (the user edited it).
+bool boxEdited(const Box3& given, const Box3& faces, float tolerance) {
+  if (given.empty() || faces.empty()) return false;
+  for (int a = 0; a < 3; ++a)
+    if (std::fabs(given.lo[a] - faces.lo[a]) > tolerance ||
+        std::fabs(given.hi[a] - faces.hi[a]) > tolerance)
+      return true;
+  return false;
+}
+
+// At most this many triangles for a part: the user's budget, else 1.5x the
+// part's input triangles plus its caps (at least 500, so a low-poly part
+// made by the field keeps its shape).
+std::size_t triangleBudget(std::size_t inputFaces, std::size_t capFaces, std::size_t maxTriangles) {
+  if (maxTriangles > 0) return maxTriangles;
+  return std::max<std::size_t>(inputFaces + inputFaces / 2 + capFaces, 500);
+}
+
 }  // namespace
 
 GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, ModelManager& models,
@@ -200,67 +337,21 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
   if (options.resolution < 8 || options.resolution > 512)
     throw UsageError("generate: resolution must be between 8 and 512");
   if (options.samplePoints < 16) throw UsageError("generate: samplePoints must be at least 16");
+  if (options.maxTriangles != 0 && options.maxTriangles < 4)
+    throw UsageError("generate: maxTriangles must be 0 (automatic) or at least 4");
   if (isFlat(mesh)) throw NoResultError(kNothingToGenerate);
 
-  progress.stage("loading generator");
-  ModelHandle handle = models.acquire(ModelRole::Generator);
-  const PackageManifest& manifest = handle.manifest();
-  const StageSpec& encodeStage = pickStage(manifest, "encode", 0);
-  const StageSpec& decodeStage = pickStage(manifest, "decode", 1);
-  const ComponentSpec& encoder = stageComponent(manifest, encodeStage);
-  const ComponentSpec& decoder = stageComponent(manifest, decodeStage);
-  progress.checkCancel();
-
-  progress.stage("sampling");
-  const Normalization norm = Normalization::fit(mesh.bounds());
-  Mesh normalized = mesh;
-  norm.applyInPlace(normalized);
-  const SurfaceSamples samples = detail::orientedSamples(
-      normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
   const int partCount = segmentation.partCount();
-  std::vector<Box3> boxes(static_cast<std::size_t>(partCount));
-  for (std::size_t f = 0; f < normalized.faces.size(); ++f) {
+  std::vector<std::size_t> inputFaces(static_cast<std::size_t>(partCount), 0);
+  std::vector<Box3> faceBoxes(static_cast<std::size_t>(partCount));
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
     const int l = segmentation.faceLabels[f];
     if (l < 0 || l >= partCount) continue;
-    for (auto v : normalized.faces[f])
-      boxes[static_cast<std::size_t>(l)].add(normalized.vertices[v]);
+    ++inputFaces[static_cast<std::size_t>(l)];
+    for (auto v : mesh.faces[f]) faceBoxes[static_cast<std::size_t>(l)].add(mesh.vertices[v]);
   }
-  // A part's own box (the user may have edited it) bounds what is generated for
-  // it; parts without one use the box of their faces.
-  for (int k = 0; k < partCount; ++k) {
-    const Box3& given = segmentation.parts[static_cast<std::size_t>(k)].box;
-    if (!given.empty() && !boxes[static_cast<std::size_t>(k)].empty())
-      boxes[static_cast<std::size_t>(k)] = norm.apply(given);
-  }
-  auto labels = torch::empty({static_cast<long>(samples.size())}, torch::kInt64);
-  auto* lp = labels.data_ptr<std::int64_t>();
-  for (std::size_t s = 0; s < samples.size(); ++s)
-    lp[s] = segmentation.faceLabels[samples.faces[s]];
-  auto boxT = torch::zeros({std::max(partCount, 1), 6}, torch::kFloat32);
-  for (int k = 0; k < partCount; ++k) {
-    const Box3& b = boxes[static_cast<std::size_t>(k)];
-    if (b.empty()) continue;
-    for (int a = 0; a < 3; ++a) {
-      boxT[k][a] = b.lo[a];
-      boxT[k][3 + a] = b.hi[a];
-    }
-  }
-  std::map<std::string, torch::Tensor> named{{"points", vecTensor(samples.points)},
-                                             {"normals", vecTensor(samples.normals)},
-                                             {"labels", labels},
-                                             {"boxes", boxT}};
-  progress.report(1.0);
+  const float tolerance = 1e-5f * std::max(mesh.bounds().diagonal(), 1e-6f);
 
-  progress.stage("encoding");
-  handle.enterStage(encodeStage.name);
-  torch::Tensor features = runByName(manifest, handle, encoder, named);
-  if (features.dim() < 1 || features.size(0) != static_cast<long>(samples.size()))
-    throw ModelError("model package " + manifest.name + ": " + encoder.file +
-                     ": features have the wrong shape");
-  named["features"] = features;
-  progress.report(1.0);
-
-  handle.enterStage(decodeStage.name);
   std::vector<int> todo;
   if (options.onlyParts.empty()) {
     for (int k = 0; k < partCount; ++k) todo.push_back(k);
@@ -268,40 +359,52 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     for (int k : options.onlyParts)
       if (k >= 0 && k < partCount) todo.push_back(k);
   }
+  std::unique_ptr<FieldGenerator> field;        // made on first need
+  std::unique_ptr<detail::SurfaceQuery> shape;  // the whole input, for the caps
+  // A cap vertex shows when it is not inside the whole shape by a margin that
+  // grows with its distance from the border (the cap must dive in, not hug).
+  const detail::CapCheck hidden = [&](const std::vector<Vec3>& border,
+                                      const std::vector<Vec3>& inner) {
+    if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
+    std::size_t exposed = 0;
+    for (const Vec3& p : inner) {
+      float toBorder = INFINITY;
+      for (const Vec3& b : border) toBorder = std::min(toBorder, length(p - b));
+      if (shape->signedDistance(p, toBorder * 1.01f + tolerance) > -0.15f * toBorder) ++exposed;
+    }
+    return exposed;
+  };
   GeneratedParts result;
   for (std::size_t t = 0; t < todo.size(); ++t) {
     const int k = todo[t];
-    progress.stage("generating part " + std::to_string(t + 1) + "/" + std::to_string(todo.size()));
-    const Box3& box = boxes[static_cast<std::size_t>(k)];
-    if (box.empty()) continue;
-    const Vec3 size = box.size();
-    const float extent = std::max({size.x, size.y, size.z, 1e-4f});
-    const float shortest = std::max({std::min({size.x, size.y, size.z}), 1e-6f});
-    const float res = static_cast<float>(options.resolution);
-    // A thin box (a plate, or a part the user cut with its box) still gets a
-    // few cells across, at most 4x finer than asked along the longest side.
-    const float step = std::max(std::min(extent / res, shortest / 4.f), extent / (4.f * res));
-    named["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
-    const detail::ScalarGrid grid = evaluateHierarchically(
-        box, step,
-        [&](const std::vector<Vec3>& queries) {
-          named["queries"] = vecTensor(queries);
-          torch::Tensor field = runByName(manifest, handle, decoder, named).reshape({-1});
-          if (field.size(0) != static_cast<long>(queries.size()))
-            throw ModelError("model package " + manifest.name + ": " + decoder.file +
-                             ": field has the wrong size");
-          return field;
-        },
-        progress);
+    const auto uk = static_cast<std::size_t>(k);
+    if (inputFaces[uk] == 0) continue;
     PartMesh part;
     part.label = k;
-    part.name =
-        k < static_cast<int>(segmentation.parts.size()) && !segmentation.parts[k].name.empty()
-            ? segmentation.parts[k].name
-            : "part_" + std::to_string(k);
-    part.mesh = detail::marchTetrahedra(grid);
-    detail::removeSmallComponents(part.mesh, 0.05);
-    norm.invertInPlace(part.mesh);
+    part.name = uk < segmentation.parts.size() && !segmentation.parts[uk].name.empty()
+                    ? segmentation.parts[uk].name
+                    : "part_" + std::to_string(k);
+    std::size_t capFaces = 0;
+    bool kept = false;
+    const bool edited = uk < segmentation.parts.size() &&
+                        boxEdited(segmentation.parts[uk].box, faceBoxes[uk], tolerance);
+    if (options.keepVisibleSurface && !edited) {
+      part.mesh = detail::facesWithLabel(mesh, segmentation.faceLabels, k);
+      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden);
+    }
+    if (!kept) {
+      if (!field)
+        field = std::make_unique<FieldGenerator>(mesh, segmentation, models, options, progress);
+      progress.stage("generating part " + std::to_string(t + 1) + "/" +
+                     std::to_string(todo.size()));
+      part.mesh = field->part(k, progress);
+      capFaces = 0;
+    } else {
+      progress.stage("closing part " + std::to_string(t + 1) + "/" + std::to_string(todo.size()));
+    }
+    progress.checkCancel();
+    detail::simplifyToBudget(part.mesh,
+                             triangleBudget(inputFaces[uk], capFaces, options.maxTriangles));
     progress.report(1.0);
     if (!part.mesh.faces.empty()) result.parts.push_back(std::move(part));
   }

@@ -153,7 +153,7 @@ struct MaskResult {
   SurfaceSamples samples;
   std::vector<int> pointLabels;  // per sample, index into scores
   std::vector<float> scores;
-  std::vector<float> firstMask;  // row 0 of the masks (the prompt's part)
+  std::vector<std::vector<float>> promptMasks;  // mask row p for prompt p
 };
 
 // Normalises, samples and runs the segmenter; prompts in input coordinates.
@@ -218,8 +218,13 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
   result.pointLabels.assign(bp, bp + n);
   const auto* sp = scores.data_ptr<float>();
   result.scores.assign(sp, sp + scores.size(0));
-  const auto row = masks[0].contiguous();
-  result.firstMask.assign(row.data_ptr<float>(), row.data_ptr<float>() + n);
+  if (!prompts.empty() && masks.size(0) < static_cast<long>(prompts.size()))
+    throw ModelError("model package " + manifest.name +
+                     ": segmenter: fewer masks than prompt points");
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    const auto row = masks[static_cast<long>(p)].contiguous();
+    result.promptMasks.emplace_back(row.data_ptr<float>(), row.data_ptr<float>() + n);
+  }
   return result;
 }
 
@@ -362,19 +367,32 @@ Segmentation segment(const Mesh& mesh, ModelManager& models, const SegmentOption
 
 std::vector<bool> segmentPrompt(const Mesh& mesh, const Vec3& prompt, ModelManager& models,
                                 const SegmentOptions& options, Progress& progress) {
-  detail::MaskResult r = detail::runSegmenter(mesh, {prompt}, models, options, progress);
+  return segmentPrompts(mesh, {prompt}, models, options, progress).front();
+}
+
+std::vector<std::vector<bool>> segmentPrompts(const Mesh& mesh, const std::vector<Vec3>& prompts,
+                                              ModelManager& models, const SegmentOptions& options,
+                                              Progress& progress) {
+  if (prompts.empty()) throw UsageError("segment: no prompt points");
+  detail::MaskResult r = detail::runSegmenter(mesh, prompts, models, options, progress);
   progress.stage("post-processing");
   const Normalization norm = Normalization::fit(mesh.bounds());
   Mesh normalized = mesh;
   norm.applyInPlace(normalized);
-  // one mask row for the one prompt: the samples in the part have mask > 0.5
+  std::vector<std::vector<bool>> out;
   std::vector<int> inPart(r.samples.size(), 0);
-  for (std::size_t s = 0; s < r.samples.size(); ++s) inPart[s] = r.firstMask[s] > 0.5f ? 1 : 0;
-  std::vector<int> labels = detail::faceLabelsFromSamples(normalized, r.samples, inPart, progress);
-  std::vector<bool> flags(labels.size());
-  for (std::size_t f = 0; f < labels.size(); ++f) flags[f] = labels[f] == 1;
-  progress.report(1.0);
-  return flags;
+  for (std::size_t p = 0; p < prompts.size(); ++p) {
+    // one mask row per prompt: the samples in the part have mask > 0.5
+    for (std::size_t s = 0; s < r.samples.size(); ++s)
+      inPart[s] = r.promptMasks[p][s] > 0.5f ? 1 : 0;
+    const std::vector<int> labels =
+        detail::faceLabelsFromSamples(normalized, r.samples, inPart, progress);
+    std::vector<bool> flags(labels.size());
+    for (std::size_t f = 0; f < labels.size(); ++f) flags[f] = labels[f] == 1;
+    out.push_back(std::move(flags));
+    progress.report(static_cast<double>(p + 1) / static_cast<double>(prompts.size()));
+  }
+  return out;
 }
 
 void refreshParts(const Mesh& mesh, Segmentation& segmentation) {

@@ -7,10 +7,10 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "digest.h"
 #include "h3dpart/atomic_file.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
-#include "sha256.h"
 
 namespace h3d {
 namespace fs = std::filesystem;
@@ -26,23 +26,6 @@ constexpr std::uint64_t kMaxElements = 1ull << 32;
 
 constexpr std::array<char, 8> kMagic{'H', '3', 'D', 'P', '\r', '\n', '\x1a', '\n'};
 
-// CRC-32 (IEEE 802.3, reflected, as zlib), table built once.
-std::uint32_t crc32(const void* data, std::size_t size) {
-  static const auto table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t c = 0xFFFFFFFFu;
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  for (std::size_t i = 0; i < size; ++i) c = table[(c ^ p[i]) & 0xFFu] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
 template <class T>
 void put(std::string& out, T value) {
   out.append(reinterpret_cast<const char*>(&value), sizeof value);
@@ -56,7 +39,7 @@ void putArray(std::string& out, const std::vector<T>& values) {
 void writeSection(std::ostream& out, const char (&tag)[5], const std::string& payload) {
   std::string head(tag, 4);
   put<std::uint64_t>(head, payload.size());
-  put<std::uint32_t>(head, crc32(payload.data(), payload.size()));
+  put<std::uint32_t>(head, detail::crc32(payload.data(), payload.size()));
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
   out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
 }
@@ -243,7 +226,7 @@ void saveProject(const fs::path& file, const PartDocument& doc, const ProjectSav
     std::string head(kMagic.data(), kMagic.size());
     put<std::uint32_t>(head, kProjectFormatVersion);
     put<std::uint32_t>(head, static_cast<std::uint32_t>(text.size()));
-    put<std::uint32_t>(head, crc32(text.data(), text.size()));
+    put<std::uint32_t>(head, detail::crc32(text.data(), text.size()));
     head.append(text);
     out.write(head.data(), static_cast<std::streamsize>(head.size()));
     if (options.embedMesh) {
@@ -287,7 +270,8 @@ PartDocument openProject(const fs::path& file, ProjectInfo* info) {
   const auto headerSize = r.get<std::uint32_t>("header length");
   const auto headerCrc = r.get<std::uint32_t>("header checksum");
   const char* headerBytes = r.take(headerSize, "header");
-  if (crc32(headerBytes, headerSize) != headerCrc) r.fail("corrupt (header checksum mismatch)");
+  if (detail::crc32(headerBytes, headerSize) != headerCrc)
+    r.fail("corrupt (header checksum mismatch)");
 
   std::vector<Section> sections;
   for (;;) {
@@ -296,7 +280,7 @@ PartDocument openProject(const fs::path& file, ProjectInfo* info) {
     const auto crc = r.get<std::uint32_t>("section checksum");
     if (size > r.left()) r.fail("truncated (section " + tag + " cut short)");
     const char* data = r.take(static_cast<std::size_t>(size), "section");
-    if (crc32(data, static_cast<std::size_t>(size)) != crc)
+    if (detail::crc32(data, static_cast<std::size_t>(size)) != crc)
       r.fail("corrupt (section " + tag + " checksum mismatch)");
     if (tag == "END ") break;
     sections.push_back({tag, data, static_cast<std::size_t>(size)});

@@ -15,8 +15,8 @@ fs::path defaultSamplesDir() {
   if (const char* env = std::getenv("H3DPART_SAMPLES"); env && *env) return env;
   std::error_code ec;
   const fs::path installed = executableDir() / ".." / "share" / "h3dpart" / "samples";
-  if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed, ec);
-  return H3DPART_SOURCE_SAMPLES_DIR;
+  const fs::path resolved = fs::weakly_canonical(installed, ec);
+  return ec ? installed : resolved;
 }
 
 fs::path defaultSampleMesh() {

@@ -13,6 +13,7 @@ enum class ExitCode : int {
   Usage = 2,
   ModelProblem = 3,
   OutOfMemory = 4,
+  Internal = 70,  // a bug: an error no other kind covers (EX_SOFTWARE)
   Cancelled = 130,
 };
 

@@ -3,6 +3,7 @@
 // complete closed mesh per part. The host owns everything outside the
 // networks (normalisation, sampling, labels, marching); the networks come
 // from the model manager.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,14 +46,26 @@ Segmentation segment(const Mesh& mesh, ModelManager& models, const SegmentOption
 std::vector<bool> segmentPrompt(const Mesh& mesh, const Vec3& prompt, ModelManager& models,
                                 const SegmentOptions& options, Progress& progress);
 
+// The same for several points in one segmenter run: one flag vector per prompt.
+std::vector<std::vector<bool>> segmentPrompts(const Mesh& mesh, const std::vector<Vec3>& prompts,
+                                              ModelManager& models, const SegmentOptions& options,
+                                              Progress& progress);
+
 // Recomputes boxes, face counts and names from faceLabels (after edits).
 void refreshParts(const Mesh& mesh, Segmentation& segmentation);
 
 struct GenerateOptions {
   std::uint64_t seed = 0;
-  int resolution = 64;         // grid cells along the longest side of a part's box
+  int resolution = 64;         // field path: grid cells along the longest side of a part's box
   std::vector<int> onlyParts;  // empty = all parts
   int samplePoints = 30000;    // surface samples sent to the generator
+  // Triangles per part at most; 0 = automatic (1.5x the part's input
+  // triangles plus its caps, at least 500).
+  std::size_t maxTriangles = 0;
+  // Keep a part's own input triangles (closed by caps) when they form an
+  // oriented surface with simple borders and its box is not edited; false
+  // always asks the generator's field.
+  bool keepVisibleSurface = true;
 };
 
 struct GeneratedParts {

@@ -1,6 +1,7 @@
 #pragma once
 // Where the bundled sample meshes are: $H3DPART_SAMPLES, else next to the
-// executable (../share/h3dpart/samples), else the source tree's resources/samples.
+// executable (../share/h3dpart/samples; the build tree links that to the
+// source tree's resources/samples).
 #include <filesystem>
 
 namespace h3d {

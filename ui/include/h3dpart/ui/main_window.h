@@ -34,6 +34,9 @@ class RecentFiles;
 class FileActions;
 class PartActions;
 class EditTools;
+class JobActions;
+class UndoActions;
+class ViewActions;
 class Autosave;
 
 class MainWindow : public QMainWindow {
@@ -56,11 +59,11 @@ class MainWindow : public QMainWindow {
   PartsPanel& partsPanel() const { return *parts_; }
   ModelPanel& modelPanel() const { return *models_; }
   RecentFiles& recentFiles() const { return *recent_; }
-  QAction* segmentAction() const { return segment_; }
-  QAction* generateAction() const { return generate_; }
-  QAction* cancelAction() const { return cancel_; }
-  QAction* undoAction() const { return undo_; }
-  QAction* redoAction() const { return redo_; }
+  QAction* segmentAction() const;
+  QAction* generateAction() const;
+  QAction* cancelAction() const;
+  QAction* undoAction() const;
+  QAction* redoAction() const;
   FileActions& fileActions() const { return *fileActions_; }
   PartActions& partActions() const { return *partActions_; }
   EditTools& editTools() const { return *editTools_; }
@@ -98,7 +101,7 @@ class MainWindow : public QMainWindow {
   void buildActions();
   void buildMenus();
   void buildDocks();
-  void updateActions();
+  void updateProgress();
   void onLoaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
   void onProjectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
                        const QString& summary, bool meshEmbedded);
@@ -122,12 +125,10 @@ class MainWindow : public QMainWindow {
   FileActions* fileActions_;
   PartActions* partActions_ = nullptr;
   EditTools* editTools_ = nullptr;
+  JobActions* jobActions_ = nullptr;
+  UndoActions* undoActions_ = nullptr;
+  ViewActions* viewActions_ = nullptr;
   Autosave* autosave_ = nullptr;
-  QAction* undo_ = nullptr;
-  QAction* redo_ = nullptr;
-  QAction* segment_ = nullptr;
-  QAction* generate_ = nullptr;
-  QAction* cancel_ = nullptr;
   QMenu* viewMenu_ = nullptr;
   QFrame* messageBar_ = nullptr;
   QLabel* messageLabel_ = nullptr;

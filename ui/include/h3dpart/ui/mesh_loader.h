@@ -3,13 +3,13 @@
 // older one: only the latest request's result is delivered.
 #include <QObject>
 #include <QString>
-#include <QThread>
-#include <vector>
 
 #include "h3dpart/document.h"
 #include "h3dpart/engine/inference_engine.h"
 
 namespace h3d::ui {
+
+class BackgroundTasks;
 
 class MeshLoader : public QObject {
   Q_OBJECT
@@ -45,7 +45,7 @@ class MeshLoader : public QObject {
 
   quint64 lastRequest_ = 0;
   quint64 pendingRequest_ = 0;
-  std::vector<QThread*> threads_;
+  BackgroundTasks* tasks_;
 };
 
 }  // namespace h3d::ui

@@ -1,5 +1,6 @@
 #pragma once
-// Conversions from the core's mesh values to VTK data (private to the viewer).
+// Conversions from the core's mesh values to VTK data, and VTK glue shared by
+// the viewer's parts (private to the viewer).
 #include <vtkPolyData.h>
 #include <vtkSmartPointer.h>
 
@@ -22,6 +23,10 @@ struct LabelledFaces {
 };
 // Face indices grouped by segmentation label, in label order, unassigned last.
 std::vector<LabelledFaces> groupByLabel(const Segmentation& segmentation, std::size_t faceCount);
+
+// Calls `fn(object, event, clientData, callData)` on each `event` of `object`.
+using Callback = void (*)(vtkObject*, unsigned long, void* clientData, void* callData);
+void observe(vtkObject* object, unsigned long event, Callback fn, void* clientData);
 
 // A square grid of lines in the plane y = box.lo.y, a little larger than the box.
 vtkSmartPointer<vtkPolyData> floorGrid(const Box3& box, int divisions = 20);

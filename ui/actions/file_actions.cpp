@@ -12,7 +12,8 @@
 #include "h3dpart/project_file.h"
 #include "h3dpart/ui/mesh_loader.h"
 #include "h3dpart/ui/studio_document.h"
-#include "icons.h"
+#include "jobs/background_tasks.h"
+#include "window/icons.h"
 
 namespace h3d::ui {
 
@@ -26,7 +27,7 @@ QString withProjectExtension(QString path) {
 }  // namespace
 
 FileActions::FileActions(StudioDocument& document, QWidget* window)
-    : QObject(window), document_(document), window_(window) {
+    : QObject(window), document_(document), window_(window), writer_(new BackgroundTasks(this)) {
   open_ = new QAction(icons::make(icons::Kind::Open), tr("&Open…"), this);
   open_->setShortcut(QKeySequence::Open);
   open_->setStatusTip(tr("Open a mesh or an h3dpart project"));
@@ -53,11 +54,10 @@ FileActions::FileActions(StudioDocument& document, QWidget* window)
   update();
 }
 
-FileActions::~FileActions() {
-  if (writer_) {
-    writer_->wait();
-    delete writer_;
-  }
+FileActions::~FileActions() = default;  // writer_, a child, waits for a write still running
+
+bool FileActions::writing() const {
+  return writer_->busy();
 }
 
 QString FileActions::lastFolder() const {
@@ -69,9 +69,9 @@ void FileActions::setLastFolder(const QString& folder) {
 }
 
 void FileActions::update() {
-  export_->setEnabled(document_.hasSegmentation() && !writer_);
-  save_->setEnabled(document_.hasMesh() && !writer_);
-  saveAs_->setEnabled(document_.hasMesh() && !writer_);
+  export_->setEnabled(document_.hasSegmentation() && !writing());
+  save_->setEnabled(document_.hasMesh() && !writing());
+  saveAs_->setEnabled(document_.hasMesh() && !writing());
 }
 
 void FileActions::chooseAndOpen() {
@@ -137,7 +137,7 @@ QString FileActions::dialogSavePath(bool* embed) {
 }
 
 bool FileActions::saveProjectTo(const QString& requested, bool embedMesh) {
-  if (writer_ || !document_.hasMesh()) return false;
+  if (writing() || !document_.hasMesh()) return false;
   const QString path = withProjectExtension(requested);
   // The writer works on a copy: the user may go on editing meanwhile. What is
   // marked clean is the state that was copied.
@@ -162,7 +162,7 @@ bool FileActions::saveProjectTo(const QString& requested, bool embedMesh) {
 }
 
 void FileActions::exportTo(const QString& path) {
-  if (writer_ || !document_.hasSegmentation()) return;
+  if (writing() || !document_.hasSegmentation()) return;
   auto generated = document_.generated();
   auto mesh = document_.mesh();
   auto segmentation = document_.segmentation();
@@ -180,26 +180,12 @@ void FileActions::exportTo(const QString& path) {
 
 void FileActions::write(std::function<void()> work,
                         std::function<void(const QString& error)> done) {
-  writer_ = QThread::create([this, work = std::move(work), done = std::move(done)] {
-    QString error;
-    try {
-      work();
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(
-        this,
-        [this, error, done] {
-          writer_->wait();
-          delete writer_;
-          writer_ = nullptr;
-          update();
-          done(error);
-        },
-        Qt::QueuedConnection);
-  });
+  writer_->run([work = std::move(work)](Progress&) { work(); },
+               [this, done = std::move(done)](const QString& error, bool) {
+                 update();
+                 done(error);
+               });
   update();
-  writer_->start();
 }
 
 }  // namespace h3d::ui

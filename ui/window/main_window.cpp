@@ -18,15 +18,20 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
-#include "autosave.h"
-#include "edit_tools.h"
-#include "file_actions.h"
+#include "actions/edit_tools.h"
+#include "actions/file_actions.h"
+#include "actions/job_actions.h"
+#include "actions/part_actions.h"
+#include "actions/undo_actions.h"
+#include "actions/view_actions.h"
+#include "document/autosave.h"
 #include "h3dpart/project_file.h"
 #include "h3dpart/recovery.h"
 #include "h3dpart/ui/app_setup.h"
@@ -36,9 +41,8 @@
 #include "h3dpart/ui/model_panel.h"
 #include "h3dpart/ui/parts_panel.h"
 #include "h3dpart/ui/studio_document.h"
-#include "icons.h"
-#include "part_actions.h"
-#include "recent_files.h"
+#include "window/icons.h"
+#include "window/recent_files.h"
 
 namespace h3d::ui {
 
@@ -50,15 +54,6 @@ QStringList localFiles(const QMimeData* mime) {
   for (const QUrl& url : mime->urls())
     if (url.isLocalFile()) files << url.toLocalFile();
   return files;
-}
-
-// A checkable action bound to a viewer setting.
-QAction* toggle(QObject* parent, const QString& text, bool on, const QKeySequence& key) {
-  auto* a = new QAction(text, parent);
-  a->setCheckable(true);
-  a->setChecked(on);
-  a->setShortcut(key);
-  return a;
 }
 
 }  // namespace
@@ -78,6 +73,9 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
   registerMetaTypes();
   partActions_ = new PartActions(*document_, *parts_, *jobs_, this);
   editTools_ = new EditTools(*document_, *viewer_, *parts_, *jobs_, this);
+  jobActions_ = new JobActions(*jobs_, this);
+  undoActions_ = new UndoActions(document_->undoStack(), this);
+  viewActions_ = new ViewActions(*viewer_, this);
   autosave_ = new Autosave(
       *document_,
       recoveryFolder.empty() ? RecoveryStore::defaultFolder() : std::move(recoveryFolder), this);
@@ -175,9 +173,9 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
   });
   connect(loader_, &MeshLoader::busyChanged, this, [this](bool busy) {
     if (busy) stageLabel_->setText(tr("reading file…"));
-    updateActions();
+    updateProgress();
   });
-  connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateActions);
+  connect(jobs_, &JobController::stateChanged, this, &MainWindow::updateProgress);
   connect(jobs_, &JobController::progress, this, &MainWindow::onProgress);
   connect(jobs_, &JobController::succeeded, this,
           [this](const QString& message) { statusBar()->showMessage(message, 8000); });
@@ -200,58 +198,55 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
   });
 
   restoreSettings();
-  updateActions();
+  updateProgress();
   statusBar()->showMessage(tr("Open a mesh (Ctrl+O) or drop one onto the window"));
 }
 
 MainWindow::~MainWindow() = default;
 
+QAction* MainWindow::segmentAction() const {
+  return jobActions_->segment();
+}
+QAction* MainWindow::generateAction() const {
+  return jobActions_->generate();
+}
+QAction* MainWindow::cancelAction() const {
+  return jobActions_->cancel();
+}
+QAction* MainWindow::undoAction() const {
+  return undoActions_->undo();
+}
+QAction* MainWindow::redoAction() const {
+  return undoActions_->redo();
+}
+
 void MainWindow::buildActions() {
-  segment_ = new QAction(icons::make(icons::Kind::Segment), tr("&Segment"), this);
-  segment_->setShortcut(Qt::Key_F5);
-  segment_->setStatusTip(tr("Split the mesh into parts (F5)"));
-  generate_ = new QAction(icons::make(icons::Kind::Generate), tr("&Generate"), this);
-  generate_->setShortcut(Qt::Key_F6);
-  generate_->setStatusTip(tr("Generate a complete closed mesh for each part (F6)"));
-  cancel_ = new QAction(icons::make(icons::Kind::Cancel), tr("&Cancel"), this);
-  cancel_->setShortcut(Qt::Key_Escape);
-  cancel_->setStatusTip(tr("Stop the running job; the last result stays (Esc)"));
-  connect(segment_, &QAction::triggered, jobs_, &JobController::segment);
-  connect(generate_, &QAction::triggered, jobs_, &JobController::generate);
-  connect(cancel_, &QAction::triggered, jobs_, &JobController::cancel);
-
-  undo_ = document_->undoStack().createUndoAction(this, tr("&Undo"));
-  undo_->setShortcuts({QKeySequence::Undo});
-  redo_ = document_->undoStack().createRedoAction(this, tr("&Redo"));
-  redo_->setShortcuts(
-      {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
-
   auto* tools = addToolBar(tr("Main"));
   tools->setObjectName("mainToolBar");
   tools->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
   tools->addAction(fileActions_->open());
   tools->addAction(fileActions_->exportResult());
   tools->addSeparator();
-  tools->addAction(segment_);
-  tools->addAction(generate_);
-  tools->addAction(cancel_);
+  tools->addActions(jobActions_->all());
+  // The generated parts' triangle budget (per part; 0 = automatic).
+  auto* maxTriangles = new QSpinBox(tools);
+  maxTriangles->setObjectName("maxTrianglesSpin");
+  maxTriangles->setRange(0, 10000000);
+  maxTriangles->setSingleStep(1000);
+  maxTriangles->setSpecialValueText(tr("auto"));
+  maxTriangles->setPrefix(tr("max triangles "));
+  maxTriangles->setToolTip(
+      tr("At most this many triangles per generated part (auto: 1.5x the part's input "
+         "triangles plus its caps)"));
+  connect(maxTriangles, &QSpinBox::valueChanged, this, [this](int value) {
+    jobs_->generateOptions().maxTriangles = static_cast<std::size_t>(value < 4 ? 0 : value);
+  });
+  tools->addWidget(maxTriangles);
 
   auto* editing = addToolBar(tr("Tools"));
   editing->setObjectName("toolsToolBar");
   editing->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  // Fixed labels in the toolbar (the menu's say what they undo), so the bar does not jump.
-  for (auto [source, label] : {std::pair{undo_, tr("Undo")}, std::pair{redo_, tr("Redo")}}) {
-    auto* button = new QAction(label, this);
-    button->setEnabled(source->isEnabled());
-    button->setToolTip(source->text().remove('&'));
-    connect(button, &QAction::triggered, source, &QAction::trigger);
-    connect(source, &QAction::changed, button, [button, source] {
-      button->setEnabled(source->isEnabled());
-      button->setToolTip(source->text().remove('&') + " (" +
-                         source->shortcut().toString(QKeySequence::NativeText) + ")");
-    });
-    editing->addAction(button);
-  }
+  editing->addActions(undoActions_->toolbarButtons());
   editing->addSeparator();
   editing->addActions(editTools_->actions());
   addToolBarBreak();
@@ -275,8 +270,8 @@ void MainWindow::buildMenus() {
   file->addAction(fileActions_->quit());
 
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-  edit->addAction(undo_);
-  edit->addAction(redo_);
+  edit->addAction(undoActions_->undo());
+  edit->addAction(undoActions_->redo());
   edit->addSeparator();
   QMenu* toolMenu = edit->addMenu(tr("&Tool"));
   toolMenu->addActions(editTools_->actions());
@@ -285,45 +280,17 @@ void MainWindow::buildMenus() {
   partsMenu->addActions(partActions_->all());
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  auto* reset = view->addAction(tr("&Reset View"), viewer_, &MeshViewer::resetView);
-  reset->setShortcut(Qt::Key_Home);
-  auto* fit = view->addAction(tr("&Fit to Selection"), viewer_, &MeshViewer::fitToSelection);
-  fit->setShortcut(Qt::Key_F);
-  view->addSeparator();
-  auto* smooth = toggle(this, tr("&Smooth Shading"), viewer_->smoothShading(), Qt::Key_S);
-  auto* wire = toggle(this, tr("&Wireframe Overlay"), viewer_->wireframe(), Qt::Key_W);
-  auto* axes = toggle(this, tr("&Axes"), viewer_->axesVisible(), Qt::Key_A);
-  auto* grid = toggle(this, tr("Floor &Grid"), viewer_->gridVisible(), Qt::Key_G);
-  connect(smooth, &QAction::toggled, viewer_, &MeshViewer::setSmoothShading);
-  connect(wire, &QAction::toggled, viewer_, &MeshViewer::setWireframe);
-  connect(axes, &QAction::toggled, viewer_, &MeshViewer::setAxesVisible);
-  connect(grid, &QAction::toggled, viewer_, &MeshViewer::setGridVisible);
-  for (auto* a : {smooth, wire, axes, grid}) {
-    a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    viewer_->addAction(a);
-    view->addAction(a);
+  for (QAction* a : viewActions_->menu()) {
+    if (a)
+      view->addAction(a);
+    else
+      view->addSeparator();
   }
-  reset->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-  fit->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-  viewer_->addAction(reset);
-  viewer_->addAction(fit);
-  auto* shownGenerated = toggle(this, tr("Show &Generated Parts"), true, Qt::Key_T);
-  shownGenerated->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-  connect(shownGenerated, &QAction::toggled, viewer_, &MeshViewer::setShowGenerated);
-  connect(viewer_, &MeshViewer::partsChanged, shownGenerated, [this, shownGenerated] {
-    const QSignalBlocker block(shownGenerated);
-    shownGenerated->setChecked(viewer_->showGenerated());
-    shownGenerated->setEnabled(viewer_->hasGenerated());
-  });
-  viewer_->addAction(shownGenerated);
-  view->addAction(shownGenerated);
   view->addSeparator();
   viewMenu_ = view;
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
-  run->addAction(segment_);
-  run->addAction(generate_);
-  run->addAction(cancel_);
+  run->addActions(jobActions_->all());
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About"), this, [this] {
@@ -348,10 +315,7 @@ void MainWindow::buildDocks() {
   resizeDocks({partsDock, modelsDock}, {200, 430}, Qt::Horizontal);
 }
 
-void MainWindow::updateActions() {
-  segment_->setEnabled(jobs_->canSegment());
-  generate_->setEnabled(jobs_->canGenerate());
-  cancel_->setEnabled(jobs_->running());
+void MainWindow::updateProgress() {
   if (!jobs_->running() && !loader_->busy()) {
     progress_->hide();
     stageLabel_->clear();

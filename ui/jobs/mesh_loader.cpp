@@ -6,17 +6,13 @@
 
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/project_file.h"
+#include "jobs/background_tasks.h"
 
 namespace h3d::ui {
 
-MeshLoader::MeshLoader(QObject* parent) : QObject(parent) {}
+MeshLoader::MeshLoader(QObject* parent) : QObject(parent), tasks_(new BackgroundTasks(this)) {}
 
-MeshLoader::~MeshLoader() {
-  for (QThread* thread : threads_) {
-    thread->wait();
-    delete thread;
-  }
-}
+MeshLoader::~MeshLoader() = default;
 
 QString MeshLoader::dialogFilter() {
   QStringList patterns;
@@ -38,22 +34,11 @@ void MeshLoader::load(const QString& path) {
   pendingRequest_ = request;
   if (!wasBusy) Q_EMIT busyChanged(true);
 
-  // The destructor waits for this thread, so `this` outlives it; a queued
-  // call to a deleted context object is dropped by Qt.
-  QThread* thread = QThread::create([this, request, path] {
-    const Result result = read(path);
-    QMetaObject::invokeMethod(
-        this, [this, request, path, result] { deliver(request, path, result); },
-        Qt::QueuedConnection);
-  });
-  // Finished threads are reaped on the next load or at destruction.
-  std::erase_if(threads_, [](QThread* t) {
-    if (!t->isFinished()) return false;
-    delete t;
-    return true;
-  });
-  threads_.push_back(thread);
-  thread->start(QThread::LowPriority);
+  auto result = std::make_shared<Result>();
+  tasks_->run(
+      [path, result](Progress&) { *result = read(path); },
+      [this, request, path, result](const QString&, bool) { deliver(request, path, *result); },
+      QThread::LowPriority);
 }
 
 MeshLoader::Result MeshLoader::read(const QString& path) {

@@ -1,13 +1,15 @@
 #include "autosave.h"
 
 #include "h3dpart/ui/studio_document.h"
+#include "jobs/background_tasks.h"
 
 namespace h3d::ui {
 
 Autosave::Autosave(StudioDocument& document, std::filesystem::path folder, QObject* parent)
     : QObject(parent),
       document_(document),
-      store_(std::make_unique<RecoveryStore>(std::move(folder))) {
+      store_(std::make_unique<RecoveryStore>(std::move(folder))),
+      writer_(new BackgroundTasks(this)) {
   timer_.setInterval(60 * 1000);
   // Saved, undone to the saved state, or replaced after Discard: the snapshot
   // would only offer stale work after a crash.
@@ -27,10 +29,7 @@ void Autosave::setInterval(int milliseconds) {
 }
 
 void Autosave::waitForWrite() {
-  if (!writer_) return;
-  writer_->wait();
-  delete writer_;
-  writer_ = nullptr;
+  writer_->waitAll();
 }
 
 void Autosave::saveNow() {
@@ -38,35 +37,22 @@ void Autosave::saveNow() {
   if (!document_.hasMesh() || !document_.isModified()) return;
   const quint64 revision = document_.revision();
   if (revision == savedRevision_) return;
-  if (writer_) {
-    if (!writer_->isFinished()) return;  // the next tick writes the newer state
-    waitForWrite();
-  }
+  if (writer_->running()) return;  // the next tick writes the newer state
   auto copy = std::make_shared<const PartDocument>(document_.model());
   const std::string projectPath = document_.projectPath().toStdString();
   RecoveryStore* store = store_.get();
-  writer_ = QThread::create([this, store, copy, projectPath, revision] {
-    QString error;
-    try {
-      store->save(*copy, projectPath);
-    } catch (const std::exception& e) {
-      error = QString::fromStdString(e.what());
-    }
-    QMetaObject::invokeMethod(
-        this,
-        [this, error, revision] {
-          if (error.isEmpty()) {
-            savedRevision_ = revision;
-            lastError_.clear();
-            Q_EMIT saved(QString::fromStdString(store_->snapshotPath().string()));
-          } else if (error != lastError_) {
-            lastError_ = error;
-            Q_EMIT failed(tr("Autosave failed: %1").arg(error));
-          }
-        },
-        Qt::QueuedConnection);
-  });
-  writer_->start(QThread::LowPriority);
+  writer_->run([store, copy, projectPath](Progress&) { store->save(*copy, projectPath); },
+               [this, revision](const QString& error, bool) {
+                 if (error.isEmpty()) {
+                   savedRevision_ = revision;
+                   lastError_.clear();
+                   Q_EMIT saved(QString::fromStdString(store_->snapshotPath().string()));
+                 } else if (error != lastError_) {
+                   lastError_ = error;
+                   Q_EMIT failed(tr("Autosave failed: %1").arg(error));
+                 }
+               },
+               QThread::LowPriority);
 }
 
 void Autosave::discard() {

@@ -19,7 +19,7 @@
 #include <QVBoxLayout>
 #include <functional>
 
-#include "memory_chart.h"
+#include "panels/memory_chart.h"
 
 namespace h3d::ui {
 

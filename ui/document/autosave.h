@@ -6,7 +6,6 @@
 // as a truncated file. A clean exit removes this session's snapshot.
 #include <QObject>
 #include <QString>
-#include <QThread>
 #include <QTimer>
 #include <filesystem>
 #include <memory>
@@ -16,6 +15,7 @@
 namespace h3d::ui {
 
 class StudioDocument;
+class BackgroundTasks;
 
 class Autosave : public QObject {
   Q_OBJECT
@@ -44,7 +44,7 @@ class Autosave : public QObject {
   StudioDocument& document_;
   std::unique_ptr<RecoveryStore> store_;
   QTimer timer_;
-  QThread* writer_ = nullptr;
+  BackgroundTasks* writer_;
   quint64 savedRevision_ = 0;
   QString lastError_;
 };

@@ -1,8 +1,10 @@
-#include "vtk_scene.h"
+#include "viewer/vtk_scene.h"
 
+#include <vtkCallbackCommand.h>
 #include <vtkCellArray.h>
 #include <vtkFloatArray.h>
 #include <vtkIdTypeArray.h>
+#include <vtkNew.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 
@@ -128,6 +130,13 @@ vtkSmartPointer<vtkPolyData> floorGrid(const Box3& box, int divisions) {
   poly->SetPoints(points);
   poly->SetLines(cellsFrom(lines, 2));
   return poly;
+}
+
+void observe(vtkObject* object, unsigned long event, Callback fn, void* clientData) {
+  vtkNew<vtkCallbackCommand> cb;
+  cb->SetCallback(fn);
+  cb->SetClientData(clientData);
+  object->AddObserver(event, cb);
 }
 
 }  // namespace h3d::ui::scene

@@ -5,12 +5,12 @@
 // time, always atomically (the old file or the whole new one).
 #include <QAction>
 #include <QObject>
-#include <QThread>
 #include <functional>
 
 namespace h3d::ui {
 
 class StudioDocument;
+class BackgroundTasks;
 
 class FileActions : public QObject {
   Q_OBJECT
@@ -32,7 +32,7 @@ class FileActions : public QObject {
   // or referencing its file), asynchronously; `saved` or `saveFailed` follows.
   // False if a write is running.
   bool saveProjectTo(const QString& path, bool embedMesh);
-  bool writing() const { return writer_ != nullptr; }
+  bool writing() const;
   // Whether the last project save embedded the mesh (Save keeps that choice).
   bool embedsMesh() const { return embedMesh_; }
   void setEmbedsMesh(bool embed) { embedMesh_ = embed; }
@@ -53,7 +53,7 @@ class FileActions : public QObject {
   void saveCurrent();
   void chooseAndSave();
   QString dialogSavePath(bool* embed);
-  // Runs `work` on a writer thread; `done(error)` runs on the GUI thread after.
+  // Runs `work` off the GUI thread; `done(error)` runs on the GUI thread after.
   void write(std::function<void()> work, std::function<void(const QString& error)> done);
   void update();
 
@@ -64,8 +64,8 @@ class FileActions : public QObject {
   QAction* saveAs_;
   QAction* export_;
   QAction* quit_;
-  QThread* writer_ = nullptr;
-  bool embedMesh_ = true;  // the choice of the last Save As
+  BackgroundTasks* writer_;  // one save or export at a time
+  bool embedMesh_ = true;    // the choice of the last Save As
 };
 
 }  // namespace h3d::ui

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""h3dpart on the Princeton Segmentation Benchmark (or any folder in its layout).
+
+  /usr/bin/python3 bench/segmentation/run_psb.py --cli build/release/app/h3dpart --psb DIR
+        [--models DIR] [--prompt-tool build/release/bench/segmentation/h3dpart_bench_prompt]
+        [--ids 1,5,..] [--no-prompt] [--no-speed] [--keep DIR] [--json OUT.json]
+  /usr/bin/python3 bench/segmentation/run_psb.py --psb DIR --join A.json,B.json   (tables of earlier runs)
+
+DIR holds off/N.off, seg/N/N_k.seg (human segmentations) and score.py (the
+benchmark's scorer, imported from DIR at run time: nothing of the benchmark
+lives in this repository). For every mesh it runs
+`h3dpart segment DIR/off/N.off -o .. --face-labels N.txt --json ..` and prints:
+  - per category and overall: Rand index error (RI) and Hamming distance (HD)
+    against the humans (area-weighted, as score.py), our part count and the
+    humans' mean part count;
+  - meshes that came back as a single part, and the share of meshes whose part
+    count lies within half to twice the humans' mean;
+  - point prompts (unless --no-prompt): for every human segment, a click on a
+    random face inside it (seed 0) through h3d::segmentPrompts; the mask's
+    area-weighted IoU with that segment, averaged over segments, humans, meshes;
+  - the segment stage's wall time and the process's peak RSS (from the CLI's
+    JSON report) on a median-size mesh refined to about 18k, 100k and 1M faces
+    (unless --no-speed).
+"""
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def load_scorer(psb):
+    path = os.path.join(psb, "score.py")
+    if not os.path.exists(path):
+        sys.exit(f"run_psb: {path}: no scorer (score.py) in the PSB folder")
+    spec = importlib.util.spec_from_file_location("psb_score", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def run_cli(args, *cmd):
+    full = [args.cli] + (["--models", args.models] if args.models else []) + ["--quiet"] + list(cmd)
+    r = subprocess.run(full, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(full), r.returncode, r.stderr[-2000:]))
+
+
+def segment(args, mesh, tmp, name):
+    labels = os.path.join(tmp, name + ".txt")
+    report = os.path.join(tmp, name + ".json")
+    run_cli(args, "segment", mesh, "-o", os.path.join(tmp, name + ".ply"), "--face-labels", labels,
+            "--json", report)
+    with open(report) as f:
+        rep = json.load(f)
+    return labels, rep
+
+
+def face_centroids(V, F):
+    return V[F].mean(axis=1)
+
+
+def prompt_ious(args, S, mesh, V, F, area, hs, tmp, rng):
+    """IoU of the prompt mask with the human segment under each click."""
+    clicks = []   # (human index, segment id)
+    pts = []
+    cen = face_centroids(V, F)
+    for hi, h in enumerate(hs):
+        for s in np.unique(h):
+            faces = np.nonzero(h == s)[0]
+            f = faces[rng.integers(len(faces))]
+            clicks.append((hi, s))
+            pts.append(cen[f])
+    pfile = os.path.join(tmp, "prompts.txt")
+    np.savetxt(pfile, np.array(pts), fmt="%.9g")
+    out = os.path.join(tmp, "masks.txt")
+    cmd = [args.prompt_tool, "--models", args.models_dir, mesh, pfile, out]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr[-2000:]))
+    with open(out) as f:
+        rows = [ln.rstrip("\n") for ln in f]
+    per_human = {}
+    for (hi, s), row in zip(clicks, rows):
+        m = np.frombuffer(row.encode(), dtype=np.uint8) == ord("1")
+        g = hs[hi] == s
+        inter = area[m & g].sum()
+        union = area[m | g].sum()
+        per_human.setdefault(hi, []).append(inter / union if union > 0 else 0.0)
+    return float(np.mean([np.mean(v) for v in per_human.values()]))
+
+
+def refine_off(V, F, n, path):
+    """Every triangle split into n*n; points on shared edges come out bit-identical."""
+    ii, jj = [], []
+    for i in range(n + 1):
+        for j in range(n + 1 - i):
+            ii.append(i)
+            jj.append(j)
+    ii = np.array(ii)
+    jj = np.array(jj)
+    kk = n - ii - jj
+    local = {(a, b): t for t, (a, b) in enumerate(zip(ii, jj))}
+    tris = []
+    for i in range(n):
+        for j in range(n - i):
+            tris.append((local[(i, j)], local[(i + 1, j)], local[(i, j + 1)]))
+            if i + j < n - 1:
+                tris.append((local[(i + 1, j)], local[(i + 1, j + 1)], local[(i, j + 1)]))
+    tris = np.array(tris)
+    A, B, C = V[F[:, 0]], V[F[:, 1]], V[F[:, 2]]
+    P = (ii[None, :, None] * A[:, None, :] + jj[None, :, None] * B[:, None, :] +
+         kk[None, :, None] * C[:, None, :]) / n
+    npf = len(ii)
+    faces = (np.arange(len(F))[:, None, None] * npf + tris[None, :, :]).reshape(-1, 3)
+    with open(path, "w") as f:
+        f.write(f"OFF\n{len(F) * npf} {len(faces)} 0\n")
+        np.savetxt(f, P.reshape(-1, 3), fmt="%.9g")
+        np.savetxt(f, np.hstack([np.full((len(faces), 1), 3), faces]), fmt="%d")
+    return len(faces)
+
+
+def in_range(r):
+    return 0.5 * r["human_parts"] <= r["parts"] <= 2.0 * r["human_parts"]
+
+
+def report(S, rows, speed):
+    """Prints the tables of a run (or of several runs' --json files joined)."""
+    prompt = all("prompt_iou" in r for r in rows)
+    print("| category | n | RI | HD | parts (humans) |" + (" prompt IoU |" if prompt else ""))
+    print("|---|---|---|---|---|" + ("---|" if prompt else ""))
+    cats = [c for _, _, c in S.CATS if any(r["cat"] == c for r in rows)]
+    worst = 0.0
+    for c in cats + ["all"]:
+        rs = [r for r in rows if c == "all" or r["cat"] == c]
+        ri = np.mean([r["RI"] for r in rs])
+        if c != "all":
+            worst = max(worst, ri)
+        line = (f"| {'**all ' + str(len(rs)) + '**' if c == 'all' else c} | {len(rs)} | {ri:.3f} | "
+                f"{np.mean([r['HD'] for r in rs]):.3f} | {np.mean([r['parts'] for r in rs]):.1f} "
+                f"({np.mean([r['human_parts'] for r in rs]):.1f}) |")
+        if prompt:
+            line += f" {np.mean([r['prompt_iou'] for r in rs]):.3f} |"
+        print(line)
+    single = [r["id"] for r in rows if r["parts"] == 1]
+    print()
+    print(f"meshes: {len(rows)}; RI {np.mean([r['RI'] for r in rows]):.3f}, HD {np.mean([r['HD'] for r in rows]):.3f}, "
+          f"GCE {np.mean([r['GCE'] for r in rows]):.3f}, LCE {np.mean([r['LCE'] for r in rows]):.3f}; "
+          f"worst category RI {worst:.3f}")
+    print(f"single part: {len(single)} meshes {single}")
+    print(f"part count within half..twice the humans' mean: {100.0 * np.mean([in_range(r) for r in rows]):.1f} %")
+    if prompt:
+        print(f"point prompt mean mask IoU: {np.mean([r['prompt_iou'] for r in rows]):.3f}")
+    print(f"segment stage on the PSB meshes: median {np.median([r['segment_s'] for r in rows]):.2f} s, "
+          f"max {np.max([r['segment_s'] for r in rows]):.2f} s")
+    for sp in speed:
+        print(f"segment stage at {sp['faces']:,} faces (a median PSB mesh refined): {sp['segment_s']:.2f} s, "
+              f"process peak RSS {sp['peak_rss_mb']:.0f} MiB")
+
+
+def median_mesh(S, psb):
+    counts = []
+    for i in S.ids_of(psb, None):
+        path = os.path.join(psb, "off", f"{i}.off")
+        with open(path) as f:
+            toks = f.read(4096).split()
+        k = 1 if toks[0] == "OFF" else 0
+        counts.append((int(toks[k + 1]), path))
+    return sorted(counts)[len(counts) // 2][1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cli", help="the h3dpart executable")
+    ap.add_argument("--psb", required=True, help="PSB-layout folder (off/, seg/, score.py)")
+    ap.add_argument("--models", help="model packages folder (default: the CLI's)")
+    ap.add_argument("--prompt-tool", help="h3dpart_bench_prompt (default: next to the CLI's build)")
+    ap.add_argument("--ids", help="comma-separated mesh ids (default: all in off/)")
+    ap.add_argument("--no-prompt", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--keep", help="keep the predicted face labels in this folder")
+    ap.add_argument("--json", help="write per-mesh figures here")
+    ap.add_argument("--join", help="print the tables of earlier runs' --json files (comma-separated; "
+                                   "e.g. two halves of --ids run side by side) and run nothing")
+    args = ap.parse_args()
+    S = load_scorer(args.psb)
+    if args.join:
+        rows, speed = [], []
+        for path in args.join.split(","):
+            with open(path) as f:
+                doc = json.load(f)
+            rows += doc["meshes"]
+            speed += doc["speed"]
+        report(S, sorted(rows, key=lambda r: r["id"]), speed)
+        return
+    if not args.cli:
+        sys.exit("run_psb: --cli is needed (or --join)")
+    build = os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))
+    args.models_dir = args.models or os.path.join(build, "share", "h3dpart", "models")
+    if not args.prompt_tool:
+        args.prompt_tool = os.path.join(build, "bench", "segmentation", "h3dpart_bench_prompt")
+    if not args.no_prompt and not os.path.exists(args.prompt_tool):
+        sys.exit(f"run_psb: {args.prompt_tool}: no prompt tool (build target h3dpart_bench_prompt, or --no-prompt)")
+    tmp = args.keep or tempfile.mkdtemp(prefix="h3dpsb-")
+    os.makedirs(tmp, exist_ok=True)
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in S.ids_of(args.psb, args.ids):
+        mesh = os.path.join(args.psb, "off", f"{i}.off")
+        V, F, area = S.read_off(mesh)
+        hs = [S.read_labels(h, len(F)) for h in S.humans(args.psb, i)]
+        labels_file, rep = segment(args, mesh, tmp, str(i))
+        pred = S.read_labels(labels_file, len(F))
+        m = np.mean([S.metrics(pred, h, area) for h in hs], axis=0)
+        row = {"id": i, "cat": S.category(i), "faces": int(len(F)), "RI": float(m[0]), "HD": float(m[1]),
+               "GCE": float(m[2]), "LCE": float(m[3]), "parts": int(len(np.unique(pred))),
+               "human_parts": float(np.mean([len(np.unique(h)) for h in hs])),
+               "segment_s": float(rep.get("stages_s", {}).get("segment", float("nan")))}
+        if not args.no_prompt:
+            row["prompt_iou"] = prompt_ious(args, S, mesh, V, F, area, hs, tmp, rng)
+        rows.append(row)
+        print(f"{i:>4} {row['cat']:<10} RI {row['RI']:.3f} HD {row['HD']:.3f} parts {row['parts']:>2} "
+              f"(humans {row['human_parts']:.1f})" +
+              (f" prompt IoU {row['prompt_iou']:.3f}" if "prompt_iou" in row else ""), file=sys.stderr)
+
+    speed = []
+    if not args.no_speed:
+        # the folder's mesh of median face count, refined to each size
+        med = median_mesh(S, args.psb)
+        V, F, _ = S.read_off(med)
+        for target in (18000, 100000, 1000000):
+            n = max(1, int(round((target / len(F)) ** 0.5)))
+            path = os.path.join(tmp, f"refined-{target}.off")
+            nf = refine_off(V, F, n, path)
+            _, rep = segment(args, path, tmp, f"refined-{target}")
+            s = {"faces": nf, "segment_s": rep["stages_s"]["segment"],
+                 "peak_rss_mb": rep.get("peak_rss_bytes", 0) / 2 ** 20, "parts": rep.get("part_count")}
+            speed.append(s)
+            os.remove(path)
+    report(S, rows, speed)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"meshes": rows, "speed": speed, "when": time.strftime("%Y-%m-%d %H:%M")}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+// Loading and moving weights: from disk to host RAM (validated by a dry run),
+// host to device and back, evictions, the out-of-memory path and CPU
+// fallback, staged models. Runs without the lock while the model is busy.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_set>
+#include "h3dpart/device_backend.h"
+#include "h3dpart/errors.h"
+#include "h3dpart/memory_probe.h"
+#include "model_manager_impl.h"
+#include "torchscript_load.h"
+
+namespace h3d {
+
+using namespace manager_detail;
+
+std::uint64_t ModelManager::Impl::toDevice(Comp& c, DeviceBackend& dev, bool half) {
+  std::uint64_t bytes = 0;
+  const auto& source = dev.sharesHostMemory() ? c.slots : c.host;
+  for (const auto& t : source) {
+    const bool toHalf = half && t.is_floating_point();
+    bytes += std::uint64_t(t.numel()) * (toHalf ? 2u : t.element_size());
+  }
+  dev.activate();
+  dev.reserveWeights(bytes);
+  if (dev.sharesHostMemory()) return bytes;
+  const torch::Device target(dev.torchDevice());
+  std::size_t done = 0;
+  try {
+    translateOutOfMemory([&] {
+      torch::NoGradGuard noGrad;
+      for (; done < c.slots.size(); ++done) {
+        const auto& h = c.host[done];
+        auto moved = half && h.is_floating_point()
+                         ? h.to(target, torch::kHalf, /*non_blocking=*/true)
+                         : h.to(target, /*non_blocking=*/true);
+        c.slots[done].set_data(moved);
+      }
+    });
+  } catch (...) {
+    for (std::size_t i = 0; i < done; ++i) c.slots[i].set_data(c.host[i]);
+    dev.releaseWeights(bytes);
+    throw;
+  }
+  return bytes;
+}
+
+void ModelManager::Impl::toHost(Comp& c, DeviceBackend& dev, std::uint64_t deviceBytes) {
+  if (!dev.sharesHostMemory())
+    for (std::size_t i = 0; i < c.slots.size(); ++i) c.slots[i].set_data(c.host[i]);
+  dev.releaseWeights(deviceBytes);
+}
+
+void ModelManager::Impl::dropTorch(Comp& c) {
+  c.slots.clear();
+  c.host.clear();
+  c.module.reset();
+}
+
+std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c) {
+  const PackageManifest& mf = m.package.manifest;
+  const std::filesystem::path file = m.package.folder / c.spec->file;
+  // A file changed since it was registered is hashed again.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw ModelError(packageErrorMessage(mf.name, c.spec->file, "file exists", ec.message()));
+  const auto mtime = std::filesystem::last_write_time(file, ec);
+  auto stamp = m.stamps.find(c.spec->file);
+  if (stamp == m.stamps.end() || stamp->second.size != size || stamp->second.mtime != mtime) {
+    for (const auto& f : mf.files) {
+      if (f.path != c.spec->file) continue;
+      const std::string actual = sha256File(file);
+      if (actual != f.sha256)
+        throw ModelError(packageErrorMessage(
+            mf.name, f.path, "sha256", "mismatch: manifest " + f.sha256 + ", file " + actual));
+    }
+  }
+  torch::jit::Module module;
+  try {
+    module = loadTorchScript(file);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelError(
+        packageErrorMessage(mf.name, c.spec->file, "torchscript load", torchMessage(e)));
+  }
+  module.eval();
+  dryRun(mf, *c.spec, module);
+  std::vector<torch::Tensor> slots;
+  std::unordered_set<const void*> seen;
+  std::uint64_t bytes = 0;
+  auto collect = [&](const torch::Tensor& t) {
+    if (!t.defined() || !seen.insert(t.unsafeGetTensorImpl()).second) return;
+    slots.push_back(t);
+    bytes += std::uint64_t(t.numel()) * t.element_size();
+  };
+  for (const auto& p : module.parameters(true)) collect(p);
+  for (const auto& b : module.buffers(true)) collect(b);
+  c.host.clear();
+  if (!backend->sharesHostMemory()) {
+    torch::NoGradGuard noGrad;
+    for (auto& t : slots) {
+      auto copy = backend->pinsHostCopies() ? t.pin_memory() : t;
+      t.set_data(copy);
+      c.host.push_back(copy);
+    }
+  }
+  c.slots = std::move(slots);
+  c.module = std::move(module);
+  return bytes;
+}
+
+void ModelManager::Impl::evict(const std::vector<Victim>& victims) {
+  if (victims.empty()) return;
+  for (const auto& v : victims) {
+    Model& m = *models[v.index];
+    const auto t0 = Clock::now();
+    std::uint64_t deviceBytes = 0;
+    std::uint64_t hostBytes = 0;
+    std::vector<std::pair<Comp*, std::uint64_t>> onDevice;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (auto& c : m.comps) {
+        if (c.where == Where::Device) onDevice.push_back({&c, c.deviceBytes});
+        if (c.where != Where::None) hostBytes += c.bytes;
+      }
+    }
+    DeviceBackend& dev = m.fallback ? *cpu : *backend;
+    for (auto& [c, b] : onDevice) {
+      toHost(*c, dev, b);
+      deviceBytes += b;
+    }
+    if (v.drop)
+      for (auto& c : m.comps) dropTorch(c);
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& c : m.comps) {
+      if (v.drop) {
+        c.where = Where::None;
+      } else if (c.where == Where::Device) {
+        c.where = Where::Host;
+      }
+      c.deviceBytes = 0;
+    }
+    m.lastUnloadMs = msSince(t0);
+    if (v.drop) {
+      m.fallback = false;
+      m.stage.clear();
+      m.pendingDrop = m.pendingUnload = false;
+      event(m.name, "unload", deviceBytes ? deviceBytes : hostBytes, m.lastUnloadMs);
+    } else {
+      m.pendingUnload = false;
+      event(m.name, "evict", deviceBytes, m.lastUnloadMs, "weights kept in host RAM");
+    }
+    clearBusy(m);
+  }
+  backend->emptyCache();
+  cpu->emptyCache();
+}
+
+void ModelManager::Impl::place(std::size_t index, const std::vector<std::size_t>& which) {
+  Model& m = *models[index];
+  auto attempt = [&] {
+    for (auto ci : which) {
+      Comp& c = m.comps[ci];
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (c.where == Where::Device) continue;
+      }
+      const auto bytes = toDevice(c, deviceOf(m), m.half && !m.fallback);
+      std::lock_guard<std::mutex> lock(mutex);
+      c.where = Where::Device;
+      c.deviceBytes = bytes;
+      updatePeak();
+    }
+  };
+  try {
+    attempt();
+    return;
+  } catch (const OutOfMemoryError& e) {
+    std::vector<Victim> victims;
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      event(m.name, "oom", 0, 0,
+            std::string("loading: ") + e.what() + "; unloading every other model and retrying");
+      victims = selectOthers(index, false);
+      flush(lock);
+    }
+    evict(victims);
+    backend->emptyCache();
+  }
+  try {
+    attempt();
+    return;
+  } catch (const OutOfMemoryError& e) {
+    if (!m.package.manifest.cpuFallbackAllowed || deviceOf(m).isCpu()) {
+      throw OutOfMemoryError("model " + m.name + ": out of memory on " + deviceOf(m).name() +
+                             " after unloading every other model: " + e.what());
+    }
+    moveToCpu(m, e.what());
+  }
+  attempt();
+}
+
+void ModelManager::Impl::moveToCpu(Model& m, const std::string& why) {
+  std::vector<std::pair<Comp*, std::uint64_t>> onDevice;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& c : m.comps)
+      if (c.where == Where::Device) onDevice.push_back({&c, c.deviceBytes});
+  }
+  for (auto& [c, b] : onDevice) toHost(*c, *backend, b);
+  backend->emptyCache();
+  std::unique_lock<std::mutex> lock(mutex);
+  for (auto& [c, b] : onDevice) c->where = Where::Host;
+  m.fallback = true;
+  event(m.name, "fallback", 0, 0, "running on the CPU: " + why);
+  flush(lock);
+  // The components that were on the device go to the CPU "device".
+  for (auto& [c, b] : onDevice) {
+    const auto bytes = toDevice(*c, *cpu, false);
+    std::lock_guard<std::mutex> relock(mutex);
+    c->where = Where::Device;
+    c->deviceBytes = bytes;
+  }
+}
+
+std::vector<std::size_t> ModelManager::Impl::initialComponents(const Model& m) const {
+  std::vector<std::size_t> all;
+  if (m.staged() && cfg.splitComponents) return all;
+  for (std::size_t i = 0; i < m.comps.size(); ++i) all.push_back(i);
+  return all;
+}
+
+bool ModelManager::Impl::ready(const Model& m) const {
+  if (m.failed || !m.anyLoaded()) return false;
+  for (const auto& c : m.comps)
+    if (c.where == Where::None) return false;
+  for (auto i : initialComponents(m))
+    if (m.comps[i].where != Where::Device) return false;
+  return true;
+}
+
+std::uint64_t ModelManager::Impl::estimateDeviceBytes(const Model& m,
+                                                      const std::vector<std::size_t>& which) const {
+  std::uint64_t sum = 0;
+  const bool half = m.half && !m.fallback;
+  for (auto i : which) {
+    const Comp& c = m.comps[i];
+    if (c.where == Where::Device) continue;
+    // Before the first load the file size is the best estimate.
+    std::uint64_t b = c.bytes;
+    if (!b)
+      for (const auto& f : m.package.manifest.files)
+        if (f.path == c.spec->file) b = f.bytes;
+    sum += half ? b / 2 : b;
+  }
+  return sum;
+}
+
+void ModelManager::Impl::ensure(std::size_t index, bool pin) {
+  const std::uint64_t budget = effectiveBudget();
+  std::unique_lock<std::mutex> lock(mutex);
+  Model& m = *models[index];
+  cv.wait(lock, [&] { return !m.busy; });
+  if (m.refused) throw ModelError(m.error);
+  if (ready(m)) {
+    // Every component in host RAM, none on the device: back from the cache.
+    if (!m.anyOn(Where::Device)) ++m.hostCacheLoads;
+    if (pin) ++m.handles;
+    m.lastUse = Clock::now();
+    m.pendingUnload = m.pendingDrop = false;
+    return;
+  }
+  markBusy(m, ModelState::Loading);
+  m.failed = false;
+  m.error.clear();
+  m.half = cfg.halfPrecision && m.package.manifest.halfPrecisionAllowed && backend->supportsHalf();
+  const auto initial = initialComponents(m);
+  auto victims = planPlacement(index, estimateDeviceBytes(m, initial), budget);
+  const bool fromDisk = std::any_of(m.comps.begin(), m.comps.end(),
+                                    [](const Comp& c) { return c.where == Where::None; });
+  pendingNotify = true;
+  flush(lock);
+
+  const auto t0 = Clock::now();
+  try {
+    evict(victims);
+    std::size_t done = 0;
+    for (auto& c : m.comps) {
+      ++done;
+      {
+        std::lock_guard<std::mutex> relock(mutex);
+        if (c.where != Where::None) continue;
+      }
+      const auto bytes = loadFromDisk(m, c);
+      std::unique_lock<std::mutex> relock(mutex);
+      c.where = Where::Host;
+      c.bytes = bytes;
+      m.progress = double(done) / double(m.comps.size() + 1);
+      pendingNotify = true;
+      flush(relock);
+    }
+    place(index, initial);
+  } catch (const std::exception& e) {
+    const bool oom = dynamic_cast<const OutOfMemoryError*>(&e) != nullptr;
+    std::vector<std::pair<Comp*, std::uint64_t>> onDevice;
+    {
+      std::lock_guard<std::mutex> relock(mutex);
+      for (auto& c : m.comps)
+        if (c.where == Where::Device) onDevice.push_back({&c, c.deviceBytes});
+    }
+    for (auto& [c, b] : onDevice) toHost(*c, deviceOf(m), b);
+    for (auto& c : m.comps) dropTorch(c);
+    backend->emptyCache();
+    std::unique_lock<std::mutex> relock(mutex);
+    for (auto& c : m.comps) {
+      c.where = Where::None;
+      c.deviceBytes = 0;
+    }
+    m.fallback = false;
+    m.failed = true;
+    m.error = e.what();
+    if (!oom && dynamic_cast<const ModelError*>(&e)) m.refused = true;
+    event(m.name, oom ? "oom" : "fail", 0, msSince(t0), e.what());
+    clearBusy(m);
+    flush(relock);
+    if (oom) throw;
+    if (dynamic_cast<const ModelError*>(&e)) throw;
+    throw ModelError("model " + m.name + ": " + e.what());
+  }
+  lock.lock();
+  m.lastLoadMs = msSince(t0);
+  m.lastSource = fromDisk ? LoadSource::Disk : LoadSource::HostCache;
+  ++(fromDisk ? m.diskLoads : m.hostCacheLoads);
+  m.lastUse = Clock::now();
+  if (pin) ++m.handles;
+  event(m.name, "load", m.bytesOn(Where::Device) ? m.bytesOn(Where::Device) : m.loadedHostBytes(),
+        m.lastLoadMs, "from " + toString(m.lastSource) + " to " + deviceOf(m).name());
+  clearBusy(m);
+  flush(lock);
+}
+
+void ModelManager::Impl::arrange(
+    std::size_t index,
+    const std::function<void(std::vector<std::size_t>&, std::vector<std::size_t>&)>& decide,
+    const std::string& stageName) {
+  Model& m = *models[index];
+  std::uint64_t budget = 0;
+  {
+    // Fast path (component() on a resident component): no budget reading.
+    std::unique_lock<std::mutex> lock(mutex);
+    cv.wait(lock, [&] { return !m.busy; });
+    std::vector<std::size_t> entering, leaving;
+    decide(entering, leaving);
+    if (entering.empty() && leaving.empty() && (stageName.empty() || m.stage == stageName)) return;
+  }
+  budget = effectiveBudget();
+  std::unique_lock<std::mutex> lock(mutex);
+  cv.wait(lock, [&] { return !m.busy; });
+  std::vector<std::size_t> entering, leaving;
+  decide(entering, leaving);
+  if (entering.empty() && leaving.empty()) {
+    if (!stageName.empty()) m.stage = stageName;
+    return;
+  }
+  markBusy(m, ModelState::Loading);
+  std::uint64_t need = estimateDeviceBytes(m, entering);
+  std::uint64_t freed = 0;
+  for (auto i : leaving) freed += m.comps[i].deviceBytes;
+  auto victims = planPlacement(index, need > freed ? need - freed : 0, budget);
+  flush(lock);
+  const auto t0 = Clock::now();
+  try {
+    for (auto i : leaving) {
+      std::uint64_t b;
+      {
+        std::lock_guard<std::mutex> relock(mutex);
+        b = m.comps[i].deviceBytes;
+      }
+      toHost(m.comps[i], deviceOf(m), b);
+      std::lock_guard<std::mutex> relock(mutex);
+      m.comps[i].where = Where::Host;
+      m.comps[i].deviceBytes = 0;
+    }
+    if (!leaving.empty()) deviceOf(m).emptyCache();
+    evict(victims);
+    place(index, entering);
+  } catch (...) {
+    lock.lock();
+    clearBusy(m);
+    flush(lock);
+    throw;
+  }
+  lock.lock();
+  if (!stageName.empty()) {
+    m.stage = stageName;
+    event(m.name, "stage", m.bytesOn(Where::Device), msSince(t0), stageName);
+  }
+  clearBusy(m);
+  flush(lock);
+}
+
+void ModelManager::Impl::release(std::size_t index) {
+  std::unique_lock<std::mutex> lock(mutex);
+  Model& m = *models[index];
+  if (m.handles > 0) --m.handles;
+  m.lastUse = Clock::now();
+  std::vector<Victim> victims;
+  if (m.handles == 0 && !m.busy && m.anyLoaded()) {
+    if (m.pendingDrop || (cfg.policy == Policy::Sequential && !sequentialCaches())) {
+      markBusy(m, ModelState::Unloading);
+      victims.push_back({index, true});
+    } else if (m.pendingUnload || cfg.policy == Policy::Sequential) {
+      std::vector<Victim> extra;
+      const bool cache = mayCache(m, extra, index);
+      victims = std::move(extra);
+      markBusy(m, ModelState::Unloading);
+      victims.push_back({index, !cache});
+    }
+  }
+  pendingNotify = true;
+  flush(lock);
+  evict(victims);
+  flush();
+}
+
+}  // namespace h3d

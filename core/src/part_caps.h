@@ -1,0 +1,34 @@
+#pragma once
+// Parts made from the input's own triangles (private to the generator): the
+// faces of one label, closed where they met their neighbours by smooth caps.
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "h3dpart/mesh.h"
+
+namespace h3d::detail {
+
+// The faces of `mesh` whose label is `part`, as a mesh of their own
+// (vertices compacted, face order kept).
+Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
+
+// Closes every border loop of `surface` with a cap: a polar grid of rings
+// whose inner vertices lie halfway between the membrane spanning the border
+// and the thin plate (bi-Laplacian energy, with the border and the ring of
+// surface vertices next to it held) that leaves the border along the
+// surface's own tangent; so the cap bulges the way the part was going (a
+// dome on a cut limb, the missing patch on a hole in a flat or curved part)
+// but meets the surface at an angle. The surface's own triangles are kept
+// (a vertex where the border touches itself becomes one copy per fan of
+// faces, so every loop is simple). Returns false, leaving
+// `surface` unchanged, when it is not an oriented surface (a half-edge used twice) or the result
+// is not a closed 2-manifold; `capFaces` gets the triangles added.
+// `check`, when given, counts the cap vertices that would show (outside the
+// whole shape); a cap it finds exposed is made flatter (down to the membrane)
+// until none are, or the fewest.
+using CapCheck =
+    std::function<std::size_t(const std::vector<Vec3>& border, const std::vector<Vec3>& inner)>;
+bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {});
+
+}  // namespace h3d::detail

@@ -1,0 +1,289 @@
+// Parts made from the input's own triangles: caps that close a part where a
+// neighbour cut it (closed, hidden inside the neighbour, shaped like the
+// part), and the triangle budget (simplification keeps a closed 2-manifold
+// without self-intersections).
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "marching.h"
+#include "part_caps.h"
+#include "shape_fixtures.h"
+#include "simplify.h"
+
+using namespace h3d;
+
+namespace {
+
+Mesh marched(const fixtures::Sdf& f, int n) {
+  detail::ScalarGrid g;
+  g.nx = g.ny = g.nz = n;
+  g.step = 2.f / static_cast<float>(n - 1);
+  g.origin = {-1, -1, -1};
+  g.values.resize(static_cast<std::size_t>(n) * n * n);
+  for (int k = 0; k < n; ++k)
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i) g.values[g.index(i, j, k)] = f(g.position(i, j, k));
+  g.closeBorder(1.f);
+  return detail::marchTetrahedra(g);
+}
+
+long euler(const Mesh& m) {
+  std::set<std::pair<std::uint32_t, std::uint32_t>> edges;
+  for (const auto& t : m.faces)
+    for (int e = 0; e < 3; ++e) edges.insert(std::minmax(t[e], t[(e + 1) % 3]));
+  std::set<std::uint32_t> used;
+  for (const auto& t : m.faces) used.insert(t.begin(), t.end());
+  return static_cast<long>(used.size()) - static_cast<long>(edges.size()) +
+         static_cast<long>(m.faces.size());
+}
+
+// Segment pq against triangle abc (Moller-Trumbore), strictly inside both.
+bool segmentHitsTriangle(const Vec3& p, const Vec3& q, const Vec3& a, const Vec3& b,
+                         const Vec3& c) {
+  const Vec3 d = q - p, e1 = b - a, e2 = c - a;
+  const Vec3 h = cross(d, e2);
+  const float det = dot(e1, h);
+  if (std::fabs(det) < 1e-12f) return false;
+  const float inv = 1.f / det;
+  const Vec3 s = p - a;
+  const float u = dot(s, h) * inv;
+  if (u <= 1e-6f || u >= 1 - 1e-6f) return false;
+  const Vec3 qv = cross(s, e1);
+  const float v = dot(d, qv) * inv;
+  if (v <= 1e-6f || u + v >= 1 - 1e-6f) return false;
+  const float t = dot(e2, qv) * inv;
+  return t > 1e-6f && t < 1 - 1e-6f;
+}
+
+// Pairs of triangles that share no vertex and cross each other (brute force).
+std::size_t selfIntersections(const Mesh& m) {
+  std::vector<Box3> boxes(m.faces.size());
+  for (std::size_t f = 0; f < m.faces.size(); ++f)
+    for (auto v : m.faces[f]) boxes[f].add(m.vertices[v]);
+  std::size_t hits = 0;
+  for (std::size_t f = 0; f < m.faces.size(); ++f)
+    for (std::size_t g = f + 1; g < m.faces.size(); ++g) {
+      const auto &A = m.faces[f], &B = m.faces[g];
+      bool shared = false;
+      for (auto x : A)
+        for (auto y : B) shared = shared || x == y;
+      if (shared) continue;
+      bool apart = false;
+      for (int a = 0; a < 3; ++a)
+        apart = apart || boxes[f].hi[a] < boxes[g].lo[a] || boxes[g].hi[a] < boxes[f].lo[a];
+      if (apart) continue;
+      bool cross = false;
+      for (int e = 0; e < 3 && !cross; ++e) {
+        cross = segmentHitsTriangle(m.vertices[A[e]], m.vertices[A[(e + 1) % 3]], m.vertices[B[0]],
+                                    m.vertices[B[1]], m.vertices[B[2]]) ||
+                segmentHitsTriangle(m.vertices[B[e]], m.vertices[B[(e + 1) % 3]], m.vertices[A[0]],
+                                    m.vertices[A[1]], m.vertices[A[2]]);
+      }
+      hits += cross ? 1 : 0;
+    }
+  return hits;
+}
+
+}  // namespace
+
+class TestPartSurface : public QObject {
+  Q_OBJECT
+  fixtures::Shape table_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    table_ = fixtures::fuse(fixtures::table(), 0.02f);
+    QVERIFY(detail::isClosedManifold(table_.mesh));
+  }
+
+  void closedAfterSimplification_data() {
+    QTest::addColumn<int>("shape");
+    QTest::addColumn<int>("budget");
+    for (int budget : {1500, 400, 60}) {
+      QTest::newRow(qPrintable(QString("sphere %1").arg(budget))) << 0 << budget;
+      QTest::newRow(qPrintable(QString("torus %1").arg(budget))) << 1 << budget;
+      QTest::newRow(qPrintable(QString("table %1").arg(budget))) << 2 << budget;
+    }
+  }
+  void closedAfterSimplification() {
+    QFETCH(int, shape);
+    QFETCH(int, budget);
+    Mesh m = shape == 0   ? marched(fixtures::sphere({0, 0, 0}, 0.6f), 40)
+             : shape == 1 ? marched(fixtures::torusY({0, 0, 0}, 0.5f, 0.2f), 48)
+                          : table_.mesh;
+    QVERIFY(detail::isClosedManifold(m));
+    const long before = euler(m);
+    const std::size_t start = m.faces.size();
+    QVERIFY(start > static_cast<std::size_t>(budget) * 3);
+    const std::size_t got = detail::simplifyToBudget(m, static_cast<std::size_t>(budget));
+    QCOMPARE(got, m.faces.size());
+    QVERIFY2(got <= static_cast<std::size_t>(budget),
+             qPrintable(QString("%1 triangles for a budget of %2").arg(got).arg(budget)));
+    QVERIFY(got > static_cast<std::size_t>(budget) / 2);  // it did not collapse the shape away
+    QVERIFY(detail::isClosedManifold(m));
+    QCOMPARE(euler(m), before);  // same topology (genus)
+    QCOMPARE(selfIntersections(m), std::size_t(0));
+    if (shape == 0) {  // still a sphere of radius 0.6
+      for (const Vec3& v : m.vertices) QVERIFY(std::fabs(length(v) - 0.6f) < 0.05f);
+    }
+  }
+
+  void budgetAboveTheMeshChangesNothing() {
+    Mesh m = marched(fixtures::sphere({0, 0, 0}, 0.6f), 20);
+    const Mesh copy = m;
+    QCOMPARE(detail::simplifyToBudget(m, m.faces.size() + 10), copy.faces.size());
+    QVERIFY(m.vertices == copy.vertices);
+  }
+
+  // A leg of the fused table, cut where it meets the top: its own triangles
+  // are kept and the cut is closed by a cap that domes up into the top (the
+  // neighbour), not a flat lid and not out of the shape.
+  void capOnALegCutByTheTop() {
+    const Mesh leg = detail::facesWithLabel(table_.mesh, table_.labels, 1);
+    Mesh closed = leg;
+    std::size_t capFaces = 0;
+    QVERIFY(!detail::isClosedManifold(leg));
+    QVERIFY(detail::closeWithCaps(closed, &capFaces));
+    QVERIFY(detail::isClosedManifold(closed));
+    QVERIFY(capFaces > 0);
+    QCOMPARE(closed.faces.size(), leg.faces.size() + capFaces);
+    for (std::size_t f = 0; f < leg.faces.size(); ++f) QVERIFY(closed.faces[f] == leg.faces[f]);
+    // the border: the highest original vertices (where the leg met the top)
+    float borderZ = -1e9f;
+    for (const Vec3& v : leg.vertices) borderZ = std::max(borderZ, v.z);
+    const fixtures::Sdf top = fixtures::table().front();
+    float apex = -1e9f;
+    for (std::size_t v = leg.vertices.size(); v < closed.vertices.size(); ++v) {
+      const Vec3& p = closed.vertices[v];
+      apex = std::max(apex, p.z);
+      QVERIFY2(top(p) < 0.01f, "a cap vertex outside the table top");  // hidden in the neighbour
+      QVERIFY(std::hypot(p.x + 0.6f, p.y + 0.32f) < 0.09f);            // over the leg
+    }
+    QVERIFY2(apex > borderZ, qPrintable(QString("apex %1, border %2").arg(apex).arg(borderZ)));
+  }
+
+  // A tube cut across its smooth side (the lower half of a capsule, the upper
+  // half its neighbour): the cap domes up into the neighbour, inside the
+  // shape, instead of a flat lid at the cut.
+  void capOnATubeCutAcrossItsSide() {
+    const fixtures::Sdf capsule = fixtures::capsule({0, 0, -0.5f}, {0, 0, 0.5f}, 0.3f);
+    const Mesh whole = marched(capsule, 48);
+    std::vector<int> labels(whole.faces.size());
+    for (std::size_t f = 0; f < whole.faces.size(); ++f)
+      labels[f] = whole.faceCentroid(f).z < 0.f ? 0 : 1;
+    Mesh lower = detail::facesWithLabel(whole, labels, 0);
+    float borderZ = -1e9f;
+    for (const Vec3& v : lower.vertices) borderZ = std::max(borderZ, v.z);
+    const std::size_t own = lower.vertices.size();
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(lower, &capFaces));
+    QVERIFY(detail::isClosedManifold(lower));
+    QVERIFY(capFaces > 0);
+    float apex = -1e9f;
+    for (std::size_t v = own; v < lower.vertices.size(); ++v) {
+      const Vec3& p = lower.vertices[v];
+      apex = std::max(apex, p.z);
+      QVERIFY2(capsule(p) < 0.f, "a cap vertex outside the shape");
+      QVERIFY(p.z > borderZ - 0.05f);
+    }
+    // a dome (about a seventh of the radius high: it meets the side at an angle)
+    QVERIFY2(apex > borderZ + 0.03f && apex < borderZ + 0.3f,
+             qPrintable(QString("apex %1, border %2").arg(apex).arg(borderZ)));
+  }
+
+  // A slab whose top face has another part in its middle (an island in a
+  // flat surface): the membrane over the hole would lie exactly on the
+  // island's visible surface; with a check that counts cap vertices not
+  // inside the shape, the cap sinks under it.
+  void capSinksUnderAnIsland() {
+    const fixtures::Sdf slab = fixtures::box({0, 0, 0}, {0.6f, 0.6f, 0.2f});
+    const Mesh whole = marched(slab, 41);
+    std::vector<int> labels(whole.faces.size());
+    for (std::size_t f = 0; f < whole.faces.size(); ++f) {
+      const Vec3 c = whole.faceCentroid(f);
+      labels[f] = c.z > 0.19f && std::fabs(c.x) < 0.3f && std::fabs(c.y) < 0.3f ? 1 : 0;
+    }
+    const Mesh body = detail::facesWithLabel(whole, labels, 0);
+    Mesh free = body;
+    QVERIFY(detail::closeWithCaps(free));
+    // the cap's centre is its last vertex
+    QVERIFY2(slab(free.vertices.back()) > -0.01f,
+             qPrintable(QString("unchecked %1").arg(slab(free.vertices.back()))));
+    std::size_t calls = 0;
+    const detail::CapCheck check = [&](const std::vector<Vec3>& border,
+                                       const std::vector<Vec3>& inner) {
+      ++calls;
+      std::size_t out = 0;
+      for (const Vec3& p : inner) {
+        float d = 1e9f;
+        for (const Vec3& b : border) d = std::min(d, length(p - b));
+        out += slab(p) > -0.15f * d ? 1 : 0;
+      }
+      return out;
+    };
+    Mesh checked = body;
+    QVERIFY(detail::closeWithCaps(checked, nullptr, check));
+    QVERIFY(calls > 1);  // the first cap was refused
+    QVERIFY(detail::isClosedManifold(checked));
+    QVERIFY2(slab(checked.vertices.back()) < -0.04f,
+             qPrintable(QString("checked %1").arg(slab(checked.vertices.back()))));
+    for (std::size_t v = body.vertices.size(); v < checked.vertices.size(); ++v)
+      QVERIFY(slab(checked.vertices[v]) < 0.001f);  // nowhere out of the slab
+  }
+
+  // The table top loses four discs where the legs were: four caps, each
+  // following the top's flat underside (the part really is flat there).
+  void capsOnHolesFollowAFlatPart() {
+    Mesh topPart = detail::facesWithLabel(table_.mesh, table_.labels, 0);
+    const std::size_t own = topPart.vertices.size();
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(topPart, &capFaces));
+    QVERIFY(detail::isClosedManifold(topPart));
+    for (std::size_t v = own; v < topPart.vertices.size(); ++v)
+      QVERIFY2(std::fabs(topPart.vertices[v].z - 0.7f) < 0.02f,
+               qPrintable(QString("cap vertex at z %1").arg(topPart.vertices[v].z)));
+  }
+
+  // Two triangles touching at one vertex (a border that touches itself):
+  // the vertex is split, one copy per fan, and each side gets its own cap.
+  void pinchedBorderIsSplit() {
+    Mesh bowtie;
+    bowtie.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0}, {0, -1, 0}};
+    bowtie.faces = {{0, 1, 2}, {0, 3, 4}};
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(bowtie, &capFaces));
+    QVERIFY(detail::isClosedManifold(bowtie));
+    QVERIFY(capFaces >= 2);
+    QCOMPARE(bowtie.faces[0][0] == bowtie.faces[1][0], false);
+    QVERIFY(bowtie.vertices[bowtie.faces[0][0]] == bowtie.vertices[bowtie.faces[1][0]]);
+  }
+
+  void refusesAnUnorientedSurface() {
+    Mesh twice;  // a triangle used twice the same way
+    twice.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
+    twice.faces = {{0, 1, 2}, {0, 1, 2}};
+    const Mesh copy = twice;
+    QVERIFY(!detail::closeWithCaps(twice));
+    QVERIFY(twice.faces == copy.faces && twice.vertices == copy.vertices);
+    Mesh flipped;  // two faces sharing an edge the same way round
+    flipped.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}};
+    flipped.faces = {{0, 1, 2}, {0, 1, 3}};
+    QVERIFY(!detail::closeWithCaps(flipped));
+  }
+
+  void alreadyClosedNeedsNoCap() {
+    Mesh m = marched(fixtures::sphere({0, 0, 0}, 0.5f), 16);
+    const std::size_t n = m.faces.size();
+    std::size_t capFaces = 7;
+    QVERIFY(detail::closeWithCaps(m, &capFaces));
+    QCOMPARE(capFaces, std::size_t(0));
+    QCOMPARE(m.faces.size(), n);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPartSurface)
+#include "test_part_surface.moc"
