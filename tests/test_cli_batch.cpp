@@ -65,9 +65,10 @@ class TestCliBatch : public QObject {
     const QString missing = path("mixed/missing.ply");
     const QString out = path("mixed-out"), lines = path("mixed.jsonl"), report = path("mixed.json");
     const QByteArray list = "# from standard input\n" + (kSamples + "/wuson.off\n").toUtf8();
-    const Result r = runCli({"segment", kSamples + "/table.glb", corrupt, folder, missing, "-",
-                             "--out-dir", out, "--json-lines", lines, "--json", report},
-                            list);
+    const Result r =
+        runCliWithInput({"segment", kSamples + "/table.glb", corrupt, folder, missing, "-",
+                         "--out-dir", out, "--json-lines", lines, "--json", report},
+                        list);
     QVERIFY2(r.exitCode == 1, qPrintable(r.err));
     QCOMPARE(filesIn(out), (QStringList{"spider-parts.glb", "table-parts.glb", "wuson-parts.glb"}));
     // One line per failure as it happens, and the summary names both.
@@ -190,9 +191,9 @@ class TestCliBatch : public QObject {
     for (const QString& f : done) QVERIFY2(!f.startsWith('.'), qPrintable(f));  // no temporaries
     QVERIFY2(done.size() >= 1 && done.size() < 4, qPrintable(done.join(",")));
 
-    const Result r = runCli(QStringList(batch) << "--skip-existing"
-                                               << "--json-lines" << lines,
-                            list);
+    const Result r = runCliWithInput(QStringList(batch) << "--skip-existing"
+                                                        << "--json-lines" << lines,
+                                     list);
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QCOMPARE(filesIn(out),
              (QStringList{"1-table.glb", "2-table.glb", "3-table.glb", "4-table.glb"}));

@@ -206,18 +206,23 @@ int runBenchCancel(const Options& options) {
   const Mesh mesh = importMesh(input);
   const ScratchDir scratch("h3dpart-bench-cancel-");
 
-  // One uncancelled run of each kind sets where the 20 points fall.
+  // Uncancelled runs of each kind set where the 20 points fall: the shorter
+  // of two (the first pays cold caches), and the points over its first 90 %,
+  // so on a noisy machine few of them land after the work has finished.
   std::atomic<bool> never{false};
   std::mutex m;
   std::string stage;
-  const auto t0 = BenchClock::now();
-  runJob(options, mesh, never, m, stage);
-  const double inProcessRun = secondsSince(t0);
-  const double processRun = cancelProcess(options, input, scratch.path(), -1).stop;
+  double inProcessRun = 1e30, processRun = 1e30;
+  for (int i = 0; i < 2; ++i) {
+    const auto t0 = BenchClock::now();
+    runJob(options, mesh, never, m, stage);
+    inProcessRun = std::min(inProcessRun, secondsSince(t0));
+    processRun = std::min(processRun, cancelProcess(options, input, scratch.path(), -1).stop);
+  }
 
   std::vector<Point> engine, process;
   for (int i = 0; i < kPoints; ++i) {
-    const double f = (i + 0.5) / kPoints;
+    const double f = 0.9 * (i + 0.5) / kPoints;
     engine.push_back(cancelInProcess(options, mesh, f * inProcessRun));
     process.push_back(cancelProcess(options, input, scratch.path(), f * processRun));
     if (!options.quiet)
