@@ -104,7 +104,8 @@ class TestEngine : public QObject {
     seg.faceLabels.assign(mesh->faces.size(), 0);
     refreshParts(*mesh, seg);
     GenerateOptions go;
-    go.resolution = 160;  // long enough to be caught in the middle
+    go.resolution = 160;            // long enough to be caught in the middle
+    go.keepVisibleSurface = false;  // every part through the generator's field
     engine.generate(mesh, std::make_shared<const Segmentation>(seg), go);
     const quint64 queued = engine.segment(mesh, {});  // dropped by the cancel
     QTRY_VERIFY_WITH_TIMEOUT(progress.size() > 2, 60000);
