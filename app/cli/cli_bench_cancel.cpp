@@ -20,6 +20,7 @@
 
 #include "cli_bench_util.h"
 #include "cli_commands.h"
+#include "cli_job.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
 #include "h3dpart/model_manager.h"
@@ -33,10 +34,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kPoints = 20;
-
-double secondsSince(BenchClock::time_point t0) {
-  return std::chrono::duration<double>(BenchClock::now() - t0).count();
-}
 
 // Segment, then generate, as `h3dpart run` does; `stage` follows the progress.
 void runJob(const Options& options, const Mesh& mesh, const std::atomic<bool>& cancel,

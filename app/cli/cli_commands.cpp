@@ -21,14 +21,6 @@ namespace h3d::cli {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-double secondsSince(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-}  // namespace
-
 std::shared_ptr<ModelManager> makeManager(const Options& options) {
   ManagerConfig config;
   config.device = options.device;

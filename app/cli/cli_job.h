@@ -3,6 +3,7 @@
 // generate when asked, write the outputs all-or-nothing (one transaction, the
 // mesh renamed last). Throws the project's errors; the batch isolates them.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -39,6 +40,9 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
 Segmentation readLabels(const std::filesystem::path& file, const Mesh& mesh);
 void stageLabels(OutputTransaction& outputs, const std::filesystem::path& file,
                  const Segmentation& seg);
+
+// Wall seconds since t0 (the stage times of reports and benchmarks).
+double secondsSince(std::chrono::steady_clock::time_point t0);
 
 // This process's peak resident set (VmHWM), since the start or resetPeakRss().
 std::uint64_t peakRssBytes();
