@@ -1,17 +1,28 @@
+// The thread count the networks may use: kept here and handed to each runner
+// as it starts (`--threads N`); the front ends link no LibTorch to set it on.
 #include "h3dpart/compute.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 namespace h3d {
 
+namespace {
+std::atomic<int> gThreads{0};
+}
+
 void setComputeThreads(int threads) {
-  at::set_num_threads(std::max(1, threads));
+  gThreads.store(std::max(1, threads));
 }
 
 int computeThreads() {
-  return at::get_num_threads();
+  const int t = gThreads.load();
+  return t > 0 ? t : std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+bool computeThreadsSet() {
+  return gThreads.load() > 0;
 }
 
 }  // namespace h3d
