@@ -1,5 +1,5 @@
 // h3dpart-runner: serves a TorchExecutor over the runner protocol
-// (core/include/h3dpart/runner_protocol.h) on the socket it was given.
+// (core/models/include/h3dpart/runner_protocol.h) on the socket it was given.
 #include <ATen/Parallel.h>
 #include <poll.h>
 #include <signal.h>
