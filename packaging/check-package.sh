@@ -114,7 +114,7 @@ done
 
 say "file list"
 dpkg-deb --contents "$deb" | sed 's/ -> .*//' | awk '{print $NF}' | sed 's|^\./|/|' >"$work/deb-contents.txt"
-expect=(/usr/bin/h3dpart /usr/share/man/man1/h3dpart.1.gz
+expect=(/usr/bin/h3dpart /usr/bin/h3dpart-runner /usr/share/man/man1/h3dpart.1.gz
         /usr/share/h3dpart/models/segmenter/manifest.json /usr/share/h3dpart/models/generator/manifest.json
         /usr/share/h3dpart/samples/table.glb)
 if [ "$gui" = 1 ]; then
@@ -180,11 +180,16 @@ while IFS= read -r p; do
 done <"$work/installed-files.txt"
 echo "$(wc -l <"$work/installed-regular.txt") files, $(wc -l <"$work/installed-dirs.txt") directories installed"
 
-missing_libs=$(ldd /usr/bin/h3dpart | grep 'not found' || true)
-[ -z "$missing_libs" ] || fail "/usr/bin/h3dpart: libraries not found: $missing_libs"
+for exe in /usr/bin/h3dpart /usr/bin/h3dpart-runner; do
+  missing_libs=$(ldd "$exe" | grep 'not found' || true)
+  [ -z "$missing_libs" ] || fail "$exe: libraries not found: $missing_libs"
+done
+# Only the runner loads LibTorch; the front ends do not.
+ldd /usr/bin/h3dpart | grep -Eq 'libtorch|libc10' && fail "/usr/bin/h3dpart loads LibTorch"
+ldd /usr/bin/h3dpart-runner | grep -q 'libtorch' || fail "/usr/bin/h3dpart-runner does not load LibTorch"
 if [ "$bundled" = 1 ]; then
-  ldd /usr/bin/h3dpart | grep -q 'libtorch[^ ]* => /usr/\(bin/\.\./\)\?lib/h3dpart/' \
-    || fail "/usr/bin/h3dpart does not load the bundled LibTorch from /usr/lib/h3dpart"
+  ldd /usr/bin/h3dpart-runner | grep -q 'libtorch[^ ]* => /usr/\(bin/\.\./\)\?lib/h3dpart/' \
+    || fail "/usr/bin/h3dpart-runner does not load the bundled LibTorch from /usr/lib/h3dpart"
   echo "LibTorch: bundled in /usr/lib/h3dpart"
 fi
 
@@ -227,6 +232,21 @@ cat "$work/run.log"
 [ "$rc" = 0 ] || fail "h3dpart run exited $rc"
 [ "$(head -c 4 "$work/run/table-parts.glb")" = "glTF" ] || fail "h3dpart run wrote no GLB file"
 echo "run: $(du -k "$work/run/table-parts.glb" | cut -f1) KiB GLB in ${t_run} s"
+# The models ran in the installed runner, which ended with the sequential run.
+if pgrep -f '^/usr/bin/h3dpart-runner' >/dev/null; then fail "an h3dpart-runner is left after a sequential run"; fi
+if command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+  say "/usr/bin/h3dpart segment $sample as user nobody (through /usr/bin/h3dpart-runner)"
+  nobody_dir=$(mktemp -d /tmp/h3dpart-nobody.XXXXXX)
+  chmod 777 "$nobody_dir"
+  (cd / && runuser -u nobody -- env -u H3DPART_MODELS -u H3DPART_SAMPLES -u H3DPART_RUNNER HOME=/tmp \
+      LC_ALL=C.UTF-8 /usr/bin/h3dpart --quiet --verbose segment "$sample" -o "$nobody_dir/seg.ply" \
+      >/dev/null 2>"$work/segment-nobody.txt") \
+    || { cat "$work/segment-nobody.txt"; rm -rf "$nobody_dir"; fail "h3dpart segment fails for an ordinary user"; }
+  grep -q 'runner-start' "$work/segment-nobody.txt" || { rm -rf "$nobody_dir"; fail "segment did not start the runner"; }
+  [ -s "$nobody_dir/seg.ply" ] || { rm -rf "$nobody_dir"; fail "segment as nobody wrote nothing"; }
+  rm -rf "$nobody_dir"
+  echo "segment as user nobody through the installed runner: ok"
+fi
 
 if command -v man >/dev/null; then
   man -w h3dpart | grep -q '^/usr/share/man/man1/h3dpart.1.gz$' || fail "man -w h3dpart does not find the page"

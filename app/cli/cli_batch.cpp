@@ -249,6 +249,10 @@ class Batch {
     } catch (const CancelledError&) {
       r.status = "cancelled";
       r.error = r.path + ": cancelled; no output written";
+    } catch (const RunnerError& e) {
+      // The runner ended on this input (crash, hang): this input fails, the
+      // next one gets a fresh runner.
+      fail(r, e.what(), static_cast<int>(ExitCode::ModelProblem));
     } catch (const ModelError& e) {
       fail(r, e.what(), static_cast<int>(ExitCode::ModelProblem));
       stopBatch(static_cast<int>(ExitCode::ModelProblem), r.error);

@@ -1,23 +1,36 @@
-// `h3dpart bench models`: the model manager's figures (cold load against a
-// plain disk read, warm switch from host RAM, each policy over a session).
+// `h3dpart bench models`: runs h3dpart-bench-models (beside this program),
+// which measures the model manager with the models in its own process: the
+// CLI links no LibTorch.
+#include <unistd.h>
+
 #include <cstdio>
-#include <nlohmann/json.hpp>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "cli_commands.h"
-#include "h3dpart/model_bench.h"
+#include "h3dpart/errors.h"
 #include "h3dpart/model_package.h"
 
 namespace h3d::cli {
 
 int runBenchModels(const Options& options) {
-  ModelBenchOptions bench;
-  bench.device = options.device == "auto" ? "auto" : options.device;
-  bench.defaultModels =
-      options.modelsDir.empty() ? defaultModelsDir() : std::filesystem::path(options.modelsDir);
-  if (!options.quiet)
-    std::fprintf(stderr, "h3dpart: bench models: writing a ~1 GB package, then timing loads\n");
-  std::printf("%s\n", runModelBenchmarkJson(bench).c_str());
-  return 0;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto bench = self.parent_path() / "h3dpart-bench-models";
+  if (ec || ::access(bench.c_str(), X_OK) != 0)
+    throw UsageError("bench models: " + bench.string() + " not found (it is built, not installed)");
+  const std::string models =
+      options.modelsDir.empty() ? defaultModelsDir().string() : options.modelsDir;
+  std::vector<std::string> args = {bench.string(), "--device", options.device, "--models", models};
+  if (options.quiet) args.push_back("--quiet");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  ::execv(argv[0], argv.data());
+  throw UsageError("bench models: " + bench.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace h3d::cli

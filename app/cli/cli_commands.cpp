@@ -26,6 +26,7 @@ std::shared_ptr<ModelManager> makeManager(const Options& options) {
   config.device = options.device;
   config.vramBudget = options.vramBudget;
   config.verbose = options.verbose;
+  config.keepAliveSeconds = options.keepAlive;
   // A batch keeps evicted weights in host RAM: one disk load per model.
   config.sequentialHostCache = options.batch();
   if (!parsePolicy(options.policy, config.policy)) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "h3dpart/errors.h"
 
@@ -81,6 +82,7 @@ options:
   --device D           cpu | cuda | cuda:N | auto (default auto)
   --policy P           sequential | keep | budget (default sequential)
   --vram-budget BYTES  budget for --policy budget (K/M/G suffixes)
+  --keep-alive SECONDS keep and budget: end the model runner after this long idle
   --quiet              no progress on stderr
   --verbose            log every model manager step on stderr
   -h, --help           this text
@@ -127,6 +129,12 @@ Options parseOptions(const std::vector<std::string>& args) {
       o.policy = need(i);
     } else if (a == "--vram-budget") {
       o.vramBudget = parseUnsigned(a, need(i));
+    } else if (a == "--keep-alive") {
+      const std::string& v = need(i);
+      char* end = nullptr;
+      o.keepAlive = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || o.keepAlive < 0)
+        throw UsageError("--keep-alive: '" + v + "' is not a number of seconds");
     } else if (a == "--seed") {
       o.seed = parseUnsigned(a, need(i));
     } else if (a == "--resolution") {

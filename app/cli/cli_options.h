@@ -21,6 +21,7 @@ struct Options {
   std::string device = "auto";
   std::string policy = "sequential";
   std::uint64_t vramBudget = 0;
+  double keepAlive = 0.0;  // seconds an idle runner lives (keep/budget); 0 = until the end
   std::uint64_t seed = 0;
   int resolution = 64;
   std::size_t maxTriangles = 0;  // generate/run: per part, 0 = automatic

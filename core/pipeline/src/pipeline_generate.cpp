@@ -4,11 +4,10 @@
 // closed by faired caps; otherwise the generator's field on a grid inside the
 // part's padded box is marched into a closed mesh. Either way the part then
 // fits its triangle budget (quadric edge collapses that keep it closed).
-#include <torch/csrc/jit/runtime/graph_executor.h>
-#include <torch/script.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -19,6 +18,7 @@
 #include "h3dpart/pipeline.h"
 #include "h3dpart/simplify.h"
 #include "h3dpart/surface_query.h"
+#include "h3dpart/tensor.h"
 #include "part_caps.h"
 #include "pipeline_detail.h"
 
@@ -45,12 +45,11 @@ bool isFlat(const Mesh& mesh) {
   return true;  // every face degenerate
 }
 
-torch::Tensor vecTensor(const std::vector<Vec3>& v) {
+Tensor vecTensor(const std::vector<Vec3>& v) {
   static_assert(sizeof(Vec3) == 3 * sizeof(float));
-  if (v.empty()) return torch::zeros({0, 3}, torch::kFloat32);
-  return torch::from_blob(const_cast<Vec3*>(v.data()), {static_cast<long>(v.size()), 3},
-                          torch::kFloat32)
-      .clone();
+  Tensor t = Tensor::make(DType::Float32, {static_cast<std::int64_t>(v.size()), 3});
+  if (!v.empty()) std::memcpy(t.raw(), v.data(), t.bytes());
+  return t;
 }
 
 // The stage of the generator that matches `wanted`, else the one at `fallback`.
@@ -75,29 +74,24 @@ const ComponentSpec& stageComponent(const PackageManifest& m, const StageSpec& s
 
 // Runs a component with its inputs taken by name from `named`; returns its
 // first output.
-torch::Tensor runByName(const PackageManifest& m, ModelHandle& handle, const ComponentSpec& spec,
-                        const std::map<std::string, torch::Tensor>& named) {
-  torch::Tensor result;
-  handle.run([&] {
-    c10::InferenceMode guard;
-    torch::jit::GraphOptimizerEnabledGuard noOpt(false);
-    const torch::Device device(handle.device());
-    std::vector<torch::jit::IValue> inputs;
-    for (const auto& in : spec.inputs) {
-      auto it = named.find(in.name);
-      if (it == named.end())
-        throw ModelError("model package " + m.name + ": " + spec.file + ": input \"" + in.name +
-                         "\" is not one the host provides");
-      inputs.emplace_back(it->second.to(device));
-    }
-    auto out = handle.component(spec.name).forward(inputs);
-    torch::Tensor t = out.isTuple() ? out.toTuple()->elements().at(0).toTensor() : out.toTensor();
-    result = t.to(torch::kCPU, torch::kFloat32).contiguous();
-  });
-  return result;
+Tensor runByName(const PackageManifest& m, ModelHandle& handle, const ComponentSpec& spec,
+                 const std::map<std::string, Tensor>& named, const Progress& progress) {
+  std::vector<Tensor> inputs;
+  for (const auto& in : spec.inputs) {
+    auto it = named.find(in.name);
+    if (it == named.end())
+      throw ModelError("model package " + m.name + ": " + spec.file + ": input \"" + in.name +
+                       "\" is not one the host provides");
+    inputs.push_back(it->second);
+  }
+  std::vector<Tensor> out = handle.run(spec.name, inputs, progress.cancelFlag());
+  if (out.empty() || out[0].dtype() != DType::Float32)
+    throw ModelError("model package " + m.name + ": " + spec.file +
+                     ": the first output is not a float tensor");
+  return out[0];
 }
 
-using FieldFn = std::function<torch::Tensor(const std::vector<Vec3>&)>;
+using FieldFn = std::function<Tensor(const std::vector<Vec3>&)>;
 
 // The field on a grid of spacing `step` covering `box` plus a border, closed
 // (positive) on the outer layer. Coarse to fine: a level's vertex is asked of
@@ -147,8 +141,8 @@ detail::ScalarGrid evaluateHierarchically(const Box3& box, float step, const Fie
             grid.position(static_cast<int>(i % dims[0]), static_cast<int>((i / dims[0]) % dims[1]),
                           static_cast<int>(i / (static_cast<std::size_t>(dims[0]) * dims[1]))));
       }
-      const torch::Tensor t = field(queries);
-      const float* fp = t.data_ptr<float>();
+      const Tensor t = field(queries);
+      const float* fp = t.data<float>();
       for (std::size_t q = s; q < e; ++q) {
         const float v = fp[q - s];
         grid.values[pending[q]] = std::isfinite(v) ? v : 1.f;
@@ -234,17 +228,18 @@ class FieldGenerator {
       if (!given.empty() && !boxes_[static_cast<std::size_t>(k)].empty())
         boxes_[static_cast<std::size_t>(k)] = norm_.apply(given);
     }
-    auto labels = torch::empty({static_cast<long>(samples.size())}, torch::kInt64);
-    auto* lp = labels.data_ptr<std::int64_t>();
+    Tensor labels = Tensor::make(DType::Int64, {static_cast<std::int64_t>(samples.size())});
+    auto* lp = labels.data<std::int64_t>();
     for (std::size_t s = 0; s < samples.size(); ++s)
       lp[s] = segmentation.faceLabels[samples.faces[s]];
-    auto boxT = torch::zeros({std::max(partCount, 1), 6}, torch::kFloat32);
+    Tensor boxT = Tensor::make(DType::Float32, {std::max(partCount, 1), 6});
+    float* bp = boxT.data<float>();
     for (int k = 0; k < partCount; ++k) {
       const Box3& b = boxes_[static_cast<std::size_t>(k)];
       if (b.empty()) continue;
       for (int a = 0; a < 3; ++a) {
-        boxT[k][a] = b.lo[a];
-        boxT[k][3 + a] = b.hi[a];
+        bp[k * 6 + a] = b.lo[a];
+        bp[k * 6 + 3 + a] = b.hi[a];
       }
     }
     named_ = {{"points", vecTensor(samples.points)},
@@ -255,7 +250,7 @@ class FieldGenerator {
 
     progress.stage("encoding");
     handle_.enterStage(encodeStage.name);
-    torch::Tensor features = runByName(manifest, handle_, encoder, named_);
+    Tensor features = runByName(manifest, handle_, encoder, named_, progress);
     if (features.dim() < 1 || features.size(0) != static_cast<long>(samples.size()))
       throw ModelError("model package " + manifest.name + ": " + encoder.file +
                        ": features have the wrong shape");
@@ -279,13 +274,15 @@ class FieldGenerator {
     float step = std::max(extent / res, wholeExtent_ / (4.f * res));
     step = std::max(std::min(step, shortest / 4.f), extent / (4.f * res));
     const PackageManifest& manifest = handle_.manifest();
-    named_["part"] = torch::full({1}, static_cast<std::int64_t>(k), torch::kInt64);
+    Tensor part = Tensor::make(DType::Int64, {1});
+    part.data<std::int64_t>()[0] = k;
+    named_["part"] = part;
     const detail::ScalarGrid grid = evaluateHierarchically(
         box, step,
         [&](const std::vector<Vec3>& queries) {
           named_["queries"] = vecTensor(queries);
-          torch::Tensor field = runByName(manifest, handle_, *decoder_, named_).reshape({-1});
-          if (field.size(0) != static_cast<long>(queries.size()))
+          Tensor field = runByName(manifest, handle_, *decoder_, named_, progress);
+          if (field.numel() != static_cast<std::int64_t>(queries.size()))
             throw ModelError("model package " + manifest.name + ": " + decoder_->file +
                              ": field has the wrong size");
           return field;
@@ -304,7 +301,7 @@ class FieldGenerator {
   Normalization norm_;
   float wholeExtent_ = 1.f;
   std::vector<Box3> boxes_;
-  std::map<std::string, torch::Tensor> named_;
+  std::map<std::string, Tensor> named_;
 };
 
 // True when the part's box differs from the box of its faces (the user edited it).

@@ -1,10 +1,9 @@
 // Segmentation pipeline: normalise, sample, run the segmenter, turn point
 // masks into face labels, clean the labels by connectivity, merge tiny parts.
-#include <torch/csrc/jit/runtime/graph_executor.h>
-#include <torch/script.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -15,6 +14,7 @@
 #include "h3dpart/normalize.h"
 #include "h3dpart/pipeline.h"
 #include "h3dpart/sampling.h"
+#include "h3dpart/tensor.h"
 #include "h3dpart/union_find.h"
 #include "pipeline_detail.h"
 
@@ -141,12 +141,11 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> faceAdjacency(const Mesh& m
 
 namespace {
 
-torch::Tensor toTensor(const std::vector<Vec3>& v) {
+Tensor toTensor(const std::vector<Vec3>& v) {
   static_assert(sizeof(Vec3) == 3 * sizeof(float));
-  if (v.empty()) return torch::zeros({0, 3}, torch::kFloat32);
-  return torch::from_blob(const_cast<Vec3*>(v.data()), {static_cast<long>(v.size()), 3},
-                          torch::kFloat32)
-      .clone();
+  Tensor t = Tensor::make(DType::Float32, {static_cast<std::int64_t>(v.size()), 3});
+  if (!v.empty()) std::memcpy(t.raw(), v.data(), t.bytes());
+  return t;
 }
 
 struct MaskResult {
@@ -185,45 +184,45 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
   progress.report(1.0);
 
   progress.stage("inference");
-  torch::Tensor masks, scores;
-  handle.run([&] {
-    c10::InferenceMode guard;
-    torch::jit::GraphOptimizerEnabledGuard noOpt(false);
-    const torch::Device device(handle.device());
-    auto& module = handle.component(componentName);
-    std::vector<torch::jit::IValue> inputs{toTensor(result.samples.points).to(device),
-                                           toTensor(result.samples.normals).to(device),
-                                           toTensor(normPrompts).to(device)};
-    auto out = module.forward(inputs);
-    if (!out.isTuple())
-      throw ModelError("model package " + manifest.name +
-                       ": segmenter: output is not (masks, scores)");
-    const auto& el = out.toTuple()->elements();
-    if (el.size() < 2)
-      throw ModelError("model package " + manifest.name +
-                       ": segmenter: output is not (masks, scores)");
-    masks = el[0].toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
-    scores = el[1].toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
-  });
+  const std::vector<Tensor> out = handle.run(
+      componentName,
+      {toTensor(result.samples.points), toTensor(result.samples.normals), toTensor(normPrompts)},
+      progress.cancelFlag());
+  if (out.size() < 2)
+    throw ModelError("model package " + manifest.name +
+                     ": segmenter: output is not (masks, scores)");
+  const Tensor& masks = out[0];
+  const Tensor& scores = out[1];
   const long n = static_cast<long>(result.samples.size());
   if (masks.dim() != 2 || masks.size(1) != n || masks.size(0) < 1 || scores.dim() != 1 ||
-      scores.size(0) != masks.size(0))
+      scores.size(0) != masks.size(0) || masks.dtype() != DType::Float32 ||
+      scores.dtype() != DType::Float32)
     throw ModelError("model package " + manifest.name +
                      ": segmenter: masks/scores have the wrong shape");
   progress.report(1.0);
   handle.release();
 
-  const auto best = masks.argmax(0).to(torch::kInt64).contiguous();
-  const auto* bp = best.data_ptr<std::int64_t>();
-  result.pointLabels.assign(bp, bp + n);
-  const auto* sp = scores.data_ptr<float>();
-  result.scores.assign(sp, sp + scores.size(0));
-  if (!prompts.empty() && masks.size(0) < static_cast<long>(prompts.size()))
+  // The best mask of each point (the first of equal ones, as argmax).
+  const long k = static_cast<long>(masks.size(0));
+  const float* mp = masks.data<float>();
+  result.pointLabels.assign(static_cast<std::size_t>(n), 0);
+  std::vector<float> best(mp, mp + n);
+  for (long r = 1; r < k; ++r) {
+    const float* row = mp + r * n;
+    for (long i = 0; i < n; ++i)
+      if (row[i] > best[static_cast<std::size_t>(i)]) {
+        best[static_cast<std::size_t>(i)] = row[i];
+        result.pointLabels[static_cast<std::size_t>(i)] = static_cast<int>(r);
+      }
+  }
+  const float* sp = scores.data<float>();
+  result.scores.assign(sp, sp + k);
+  if (!prompts.empty() && k < static_cast<long>(prompts.size()))
     throw ModelError("model package " + manifest.name +
                      ": segmenter: fewer masks than prompt points");
   for (std::size_t p = 0; p < prompts.size(); ++p) {
-    const auto row = masks[static_cast<long>(p)].contiguous();
-    result.promptMasks.emplace_back(row.data_ptr<float>(), row.data_ptr<float>() + n);
+    const float* row = mp + static_cast<long>(p) * n;
+    result.promptMasks.emplace_back(row, row + n);
   }
   return result;
 }

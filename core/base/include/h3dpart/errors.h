@@ -60,6 +60,14 @@ class ModelError : public Error {
   ExitCode exitCode() const override { return ExitCode::ModelProblem; }
 };
 
+// The runner process ended (crash, signal, hang, killed) while it held or
+// ran a model: "model <name>: runner ended by signal 11 in stage 'segment'".
+// The next use starts a fresh runner; the package is not refused for it.
+class RunnerError : public ModelError {
+ public:
+  using ModelError::ModelError;
+};
+
 // Device (or simulated device) or host memory exhausted.
 class OutOfMemoryError : public Error {
  public:

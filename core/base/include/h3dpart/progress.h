@@ -32,6 +32,8 @@ class Progress {
     if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw CancelledError();
   }
   bool cancelRequested() const { return cancel_ && cancel_->load(std::memory_order_relaxed); }
+  // The flag itself, for work that waits on another process (the runner).
+  const std::atomic<bool>* cancelFlag() const { return cancel_; }
   const std::string& currentStage() const { return stage_; }
 
  private:

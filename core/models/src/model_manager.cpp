@@ -11,11 +11,10 @@
 #include <optional>
 #include <set>
 #include <unordered_set>
-#include "h3dpart/device_backend.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
+#include "h3dpart/runner_client.h"
 #include "model_manager_impl.h"
-#include "torchscript_load.h"
 
 namespace h3d {
 
@@ -93,17 +92,57 @@ void ModelManager::Impl::flush() {
   flush(lock);
 }
 
-ModelManager::ModelManager(ManagerConfig config, std::shared_ptr<DeviceBackend> backend)
+void ModelManager::Impl::lost(const std::string& what, const std::string& why, bool all) {
+  std::unique_lock<std::mutex> lock(mutex);
+  if (all) {
+    // Every weight the runner held is gone: the bookkeeping says so. A model
+    // busy on another thread finds out from its own call and cleans up.
+    for (auto& mp : models) {
+      Model& m = *mp;
+      for (auto& c : m.comps) {
+        c.where = Where::None;
+        c.deviceBytes = 0;
+        c.exec = 0;
+      }
+      m.fallback = false;
+      m.stage.clear();
+      m.pendingDrop = m.pendingUnload = false;
+    }
+  }
+  event("", what, 0, 0, why);
+  flush(lock);
+}
+
+void ModelManager::Impl::idleIfEmpty() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cfg.policy != Policy::Sequential) return;
+    for (const auto& m : models)
+      if (m->busy || m->handles > 0 || m->anyLoaded()) return;
+  }
+  exec->idle();
+}
+
+ModelManager::ModelManager(ManagerConfig config, std::shared_ptr<ModelExecutor> executor)
     : impl_(std::make_unique<Impl>()) {
   impl_->cfg = std::move(config);
-  impl_->backend = backend ? std::move(backend) : makeBackend(impl_->cfg.device);
-  impl_->cpu = std::make_shared<CpuBackend>();
+  impl_->exec = executor ? std::move(executor)
+                         : std::make_shared<RunnerClient>(impl_->cfg.device, impl_->cfg.runnerPath);
   impl_->hostTotal = hostMemory().total;
+  Impl* impl = impl_.get();
+  impl_->exec->setEventCallback([impl](const std::string& what, const std::string& why, bool all) {
+    impl->lost(what, why, all);
+  });
 }
 
 ModelManager::~ModelManager() {
   try {
     unloadAll();
+  } catch (...) {
+  }
+  impl_->exec->setEventCallback({});
+  try {
+    impl_->exec->shutdown();
   } catch (...) {
   }
 }
@@ -250,7 +289,11 @@ void ModelManager::unloadAll() {
     impl_->flush(lock);
   }
   impl_->evict(victims);
-  impl_->backend->emptyCache();
+  try {
+    impl_->exec->emptyCache();
+  } catch (const RunnerError&) {
+  }
+  impl_->idleIfEmpty();
   impl_->flush();
 }
 
@@ -266,6 +309,7 @@ void ModelManager::setPolicy(Policy policy) {
   }
   // selectOthers with an index past the end excludes nothing.
   impl_->evict(victims);
+  impl_->idleIfEmpty();
   impl_->flush();
 }
 
@@ -293,6 +337,11 @@ void ModelManager::setIdleUnloadSeconds(double seconds) {
   impl_->cfg.idleUnloadSeconds = seconds;
 }
 
+void ModelManager::setKeepAliveSeconds(double seconds) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->cfg.keepAliveSeconds = seconds;
+}
+
 void ModelManager::setVerbose(bool on) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->cfg.verbose = on;
@@ -315,11 +364,28 @@ void ModelManager::setObserver(std::function<void()> observer) {
 
 void ModelManager::tick() {
   std::vector<Victim> victims;
+  bool expire = false;
   {
     std::unique_lock<std::mutex> lock(impl_->mutex);
-    const double idle = impl_->cfg.idleUnloadSeconds;
-    if (idle <= 0.0 || impl_->cfg.policy == Policy::Sequential) return;
     const auto now = Clock::now();
+    // Keep-alive: nothing in use and nothing used for that long ends the runner.
+    const double keepAlive = impl_->cfg.keepAliveSeconds;
+    if (keepAlive > 0.0) {
+      Clock::time_point last{};
+      bool inUse = false;
+      for (const auto& m : impl_->models) {
+        last = std::max(last, m->lastUse);
+        inUse = inUse || m->handles > 0 || m->busy;
+      }
+      expire = !inUse && last != Clock::time_point{} &&
+               std::chrono::duration<double>(now - last).count() >= keepAlive;
+    }
+    const double idle = impl_->cfg.idleUnloadSeconds;
+    if (expire || idle <= 0.0 || impl_->cfg.policy == Policy::Sequential) {
+      impl_->flush(lock);
+      if (expire && impl_->exec->runnerStatus().pid > 0) impl_->exec->shutdown();
+      return;
+    }
     for (std::size_t i = 0; i < impl_->models.size(); ++i) {
       Model& m = *impl_->models[i];
       if (m.handles || m.busy || !m.anyLoaded()) continue;
@@ -343,7 +409,7 @@ ManagerSnapshot ModelManager::snapshot() const {
     s.vramBudget = cfg.vramBudget;
     s.ramBudget = impl_->ramBudget();
     s.verbose = cfg.verbose;
-    s.deviceName = impl_->backend->name();
+    s.deviceName = impl_->exec->deviceName();
     s.peakModelDeviceBytes = impl_->peak;
     s.eventSerial = impl_->eventSerial;
     s.recentEvents.assign(impl_->events.begin(), impl_->events.end());
@@ -363,7 +429,7 @@ ManagerSnapshot ModelManager::snapshot() const {
       st.error = m.error;
       st.handles = m.handles;
       st.loadProgress = m.busy ? m.progress : 0.0;
-      const bool sharesHost = m.fallback || impl_->backend->sharesHostMemory();
+      const bool sharesHost = m.fallback || impl_->exec->deviceSharesHost();
       for (const auto& c : m.comps) {
         ComponentStatus cs;
         cs.name = c.spec->name;
@@ -393,13 +459,14 @@ ManagerSnapshot ModelManager::snapshot() const {
         st.state = ModelState::Cached;
       else
         st.state = ModelState::Unloaded;
-      if (st.state == ModelState::Resident) st.device = impl_->deviceOf(m).name();
+      if (st.state == ModelState::Resident) st.device = impl_->deviceOf(m);
       s.modelDeviceBytes += st.deviceBytes;
       s.modelHostBytes += st.hostBytes;
       s.models.push_back(std::move(st));
     }
   }
-  s.device = impl_->backend->memory();
+  s.device = impl_->exec->memory();
+  s.runner = impl_->exec->runnerStatus();
   s.hostRss = processRssBytes();
   return s;
 }
@@ -420,8 +487,8 @@ const ManagerConfig& ModelManager::config() const {
   return impl_->cfg;
 }
 
-DeviceBackend& ModelManager::backend() {
-  return *impl_->backend;
+ModelExecutor& ModelManager::executor() {
+  return *impl_->exec;
 }
 
 }  // namespace h3d

@@ -8,8 +8,8 @@
 // model_manager.cpp: bookkeeping and the public API; model_policy.cpp: which
 // models leave the device or host RAM; model_placement.cpp: loading and
 // moving weights between disk, host and device; model_handle.cpp: the handle
-// a user holds; model_dry_run.cpp: the contract check after a load.
-#include <torch/script.h>
+// a user holds. Every torch thing goes through the ModelExecutor (the runner
+// client, or the in-process executor of the tests); no torch here.
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "h3dpart/model_executor.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/model_package.h"
 
@@ -38,12 +39,9 @@ enum class Where { None, Host, Device };
 
 struct Comp {
   const ComponentSpec* spec = nullptr;
-  // Torch side: touched only by the thread that holds the model's busy flag
-  // (or, for running, by handle holders).
-  std::optional<torch::jit::Module> module;
-  std::vector<torch::Tensor> slots;  // the module's parameters and buffers
-  std::vector<torch::Tensor> host;   // separate host copies (devices that do not share host memory)
-  // Bookkeeping: under the manager's mutex.
+  // The executor's id while loaded (0: none). Bookkeeping: under the
+  // manager's mutex.
+  std::uint64_t exec = 0;
   Where where = Where::None;
   std::uint64_t bytes = 0;        // weights on the host
   std::uint64_t deviceBytes = 0;  // weights on the device (less in half precision)
@@ -106,12 +104,6 @@ struct Victim {
   bool drop;  // true: unload completely; false: keep the weights in host RAM
 };
 
-// The line of a TorchScript error that says what went wrong.
-std::string torchMessage(const std::exception& e);
-// Runs a component on a tiny input built from its contract and checks the
-// outputs' ranks, fixed dimensions and dtypes.
-void dryRun(const PackageManifest& m, const ComponentSpec& spec, torch::jit::Module& module);
-
 }  // namespace manager_detail
 
 struct ModelManager::Impl {
@@ -125,8 +117,7 @@ struct ModelManager::Impl {
   std::size_t indexOf(const std::string& name) const;
 
   ManagerConfig cfg;
-  std::shared_ptr<DeviceBackend> backend;
-  std::shared_ptr<DeviceBackend> cpu;  // for CPU fallback
+  std::shared_ptr<ModelExecutor> exec;
   mutable std::mutex mutex;
   std::condition_variable cv;
   std::vector<std::unique_ptr<Model>> models;  // never shrinks: handles keep indices
@@ -144,7 +135,8 @@ struct ModelManager::Impl {
   void event(const std::string& model, const std::string& what, std::uint64_t bytes = 0,
              double ms = 0.0, const std::string& detail = {});
   void log(const std::string& line);
-  DeviceBackend& deviceOf(const Model& m) { return m.fallback ? *cpu : *backend; }
+  std::string deviceOf(const Model& m) const { return m.fallback ? "cpu" : exec->deviceName(); }
+  bool onCpu(const Model& m) const { return m.fallback || exec->deviceIsCpu(); }
   std::uint64_t primaryDeviceBytes() const;
   std::uint64_t hostCacheBytes() const;
   void updatePeak() { peak = std::max(peak, primaryDeviceBytes()); }
@@ -171,11 +163,15 @@ struct ModelManager::Impl {
   void flush();
   std::uint64_t effectiveBudget();
 
-  // Moves a component's weights to the device; returns the device bytes.
-  std::uint64_t toDevice(Comp& c, DeviceBackend& dev, bool half);
+  // Moves a component's weights to the device (or the CPU); returns the device bytes.
+  std::uint64_t toDevice(Comp& c, bool fallback, bool half);
   // Takes a component's weights off the device (the host copies stay).
-  void toHost(Comp& c, DeviceBackend& dev, std::uint64_t deviceBytes);
-  static void dropTorch(Comp& c);
+  void toHost(Comp& c);
+  void dropComp(Comp& c);
+  // The executor lost every loaded component (the runner ended): all Unloaded.
+  void lost(const std::string& event, const std::string& why, bool all);
+  // Sequential with nothing loaded: the executor may give everything back.
+  void idleIfEmpty();
 
   // Loads one component from disk onto the host, validated by a dry run.
   std::uint64_t loadFromDisk(Model& m, Comp& c);

@@ -2,6 +2,7 @@
 // The model manager: one object owns every loaded model. Loads on demand,
 // keeps device memory as low as the policy allows, and publishes a snapshot.
 // Thread-safe; it never calls the UI (observers are called with no lock held).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -9,16 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "h3dpart/model_executor.h"
 #include "h3dpart/model_package.h"
 #include "h3dpart/model_snapshot.h"
-
-namespace torch::jit {
-struct Module;
-}
+#include "h3dpart/tensor.h"
 
 namespace h3d {
 
-class DeviceBackend;  // device_backend.h: CPU, CUDA, or simulated
 class ModelManager;
 
 struct ManagerConfig {
@@ -38,6 +36,13 @@ struct ManagerConfig {
   // than reading the disk. The device still ends each operation empty. A CLI
   // batch sets it: one disk load per model for the whole batch.
   bool sequentialHostCache = false;
+  // Keep and Budget: end an idle runner (and with it every model it holds)
+  // after this many seconds without use, as Ollama's keep_alive; 0 = never.
+  // Sequential ends the runner whenever nothing is loaded.
+  double keepAliveSeconds = 0.0;
+  // The h3dpart-runner executable; empty: beside the running program, then
+  // $H3DPART_RUNNER (see runner_client.h).
+  std::string runnerPath = {};
 };
 
 // Holds a model in use. While any handle for a model exists, the model is not
@@ -57,16 +62,18 @@ class ModelHandle {
   // Ends the use now (as the destructor does).
   void release();
   // Makes the stage's components resident (others of this model may leave the
-  // device, by policy). Must be called before component() for partial models.
+  // device, by policy). Must be called before run() for partial models.
   void enterStage(const std::string& stage);
-  // The TorchScript module of a component resident now.
-  torch::jit::Module& component(const std::string& name);
   std::string device() const;  // "cpu", "cuda:0"
   bool half() const;
-  // Runs fn; on out of memory: unloads every other model, empties the cache
-  // and retries once, then falls back to CPU if allowed, else throws
-  // OutOfMemoryError. fn must build its inputs on device() each time.
-  void run(const std::function<void()>& fn);
+  // Runs a component (made resident first) with its inputs in the declared
+  // order; returns its outputs on the host, floating point ones as float32.
+  // On out of memory: unloads every other model, empties the cache and
+  // retries once, then falls back to CPU if allowed, else throws
+  // OutOfMemoryError. A cancel flag set while it runs ends the run
+  // (CancelledError); a runner that ends throws RunnerError.
+  std::vector<Tensor> run(const std::string& component, const std::vector<Tensor>& inputs,
+                          const std::atomic<bool>* cancel = nullptr);
 
  private:
   friend class ModelManager;
@@ -77,8 +84,10 @@ class ModelHandle {
 
 class ModelManager {
  public:
+  // Without an executor the models run in an h3dpart-runner process
+  // (RunnerClient for config.device, started on first use).
   explicit ModelManager(ManagerConfig config = {},
-                        std::shared_ptr<DeviceBackend> backend = nullptr);
+                        std::shared_ptr<ModelExecutor> executor = nullptr);
   ~ModelManager();  // unloads everything
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
@@ -106,10 +115,12 @@ class ModelManager {
   void setIdleUnloadSeconds(double seconds);
   void setVerbose(bool on);
   void setSplitComponents(bool on);
+  void setKeepAliveSeconds(double seconds);
   void setVerboseSink(std::function<void(const std::string&)> sink);
   // Called (no lock held) after every state change; keep it cheap.
   void setObserver(std::function<void()> observer);
-  // Unloads idle models whose timeout passed; the engine calls it periodically.
+  // Unloads idle models whose timeout passed and ends an idle runner past its
+  // keep-alive; the engine calls it periodically.
   void tick();
 
   ManagerSnapshot snapshot() const;
@@ -117,7 +128,7 @@ class ModelManager {
   std::vector<std::string> modelNames() const;
   void resetPeak();
   const ManagerConfig& config() const;
-  DeviceBackend& backend();
+  ModelExecutor& executor();
 
  private:
   friend class ModelHandle;

@@ -9,11 +9,9 @@
 #include <optional>
 #include <set>
 #include <unordered_set>
-#include "h3dpart/device_backend.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 #include "model_manager_impl.h"
-#include "torchscript_load.h"
 
 namespace h3d {
 
@@ -115,7 +113,7 @@ std::uint64_t ModelManager::Impl::effectiveBudget() {
     headroom = cfg.headroomBytes;
   }
   if (configured) return configured;
-  const std::uint64_t free = backend->freeForPlanning();
+  const std::uint64_t free = exec->freeForPlanning();
   std::uint64_t ours;
   {
     std::lock_guard<std::mutex> lock(mutex);

@@ -10,57 +10,31 @@
 #include <optional>
 #include <set>
 #include <unordered_set>
-#include "h3dpart/device_backend.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 #include "model_manager_impl.h"
-#include "torchscript_load.h"
 
 namespace h3d {
 
 using namespace manager_detail;
 
-std::uint64_t ModelManager::Impl::toDevice(Comp& c, DeviceBackend& dev, bool half) {
-  std::uint64_t bytes = 0;
-  const auto& source = dev.sharesHostMemory() ? c.slots : c.host;
-  for (const auto& t : source) {
-    const bool toHalf = half && t.is_floating_point();
-    bytes += std::uint64_t(t.numel()) * (toHalf ? 2u : t.element_size());
-  }
-  dev.activate();
-  dev.reserveWeights(bytes);
-  if (dev.sharesHostMemory()) return bytes;
-  const torch::Device target(dev.torchDevice());
-  std::size_t done = 0;
+std::uint64_t ModelManager::Impl::toDevice(Comp& c, bool fallback, bool half) {
+  return exec->toDevice(c.exec, fallback, half);
+}
+
+void ModelManager::Impl::toHost(Comp& c) {
+  exec->toHost(c.exec);
+}
+
+void ModelManager::Impl::dropComp(Comp& c) {
+  if (!c.exec) return;
+  const auto id = c.exec;
+  c.exec = 0;
   try {
-    translateOutOfMemory([&] {
-      torch::NoGradGuard noGrad;
-      for (; done < c.slots.size(); ++done) {
-        const auto& h = c.host[done];
-        auto moved = half && h.is_floating_point()
-                         ? h.to(target, torch::kHalf, /*non_blocking=*/true)
-                         : h.to(target, /*non_blocking=*/true);
-        c.slots[done].set_data(moved);
-      }
-    });
-  } catch (...) {
-    for (std::size_t i = 0; i < done; ++i) c.slots[i].set_data(c.host[i]);
-    dev.releaseWeights(bytes);
-    throw;
+    exec->drop(id);
+  } catch (const RunnerError&) {
+    // The runner is gone, and the weights with it.
   }
-  return bytes;
-}
-
-void ModelManager::Impl::toHost(Comp& c, DeviceBackend& dev, std::uint64_t deviceBytes) {
-  if (!dev.sharesHostMemory())
-    for (std::size_t i = 0; i < c.slots.size(); ++i) c.slots[i].set_data(c.host[i]);
-  dev.releaseWeights(deviceBytes);
-}
-
-void ModelManager::Impl::dropTorch(Comp& c) {
-  c.slots.clear();
-  c.host.clear();
-  c.module.reset();
 }
 
 std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c) {
@@ -81,39 +55,9 @@ std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c) {
             mf.name, f.path, "sha256", "mismatch: manifest " + f.sha256 + ", file " + actual));
     }
   }
-  torch::jit::Module module;
-  try {
-    module = loadTorchScript(file);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw ModelError(
-        packageErrorMessage(mf.name, c.spec->file, "torchscript load", torchMessage(e)));
-  }
-  module.eval();
-  dryRun(mf, *c.spec, module);
-  std::vector<torch::Tensor> slots;
-  std::unordered_set<const void*> seen;
-  std::uint64_t bytes = 0;
-  auto collect = [&](const torch::Tensor& t) {
-    if (!t.defined() || !seen.insert(t.unsafeGetTensorImpl()).second) return;
-    slots.push_back(t);
-    bytes += std::uint64_t(t.numel()) * t.element_size();
-  };
-  for (const auto& p : module.parameters(true)) collect(p);
-  for (const auto& b : module.buffers(true)) collect(b);
-  c.host.clear();
-  if (!backend->sharesHostMemory()) {
-    torch::NoGradGuard noGrad;
-    for (auto& t : slots) {
-      auto copy = backend->pinsHostCopies() ? t.pin_memory() : t;
-      t.set_data(copy);
-      c.host.push_back(copy);
-    }
-  }
-  c.slots = std::move(slots);
-  c.module = std::move(module);
-  return bytes;
+  const LoadedComponent loaded = exec->load(m.package.folder, c.spec->name);
+  c.exec = loaded.id;
+  return loaded.hostBytes;
 }
 
 void ModelManager::Impl::evict(const std::vector<Victim>& victims) {
@@ -131,13 +75,16 @@ void ModelManager::Impl::evict(const std::vector<Victim>& victims) {
         if (c.where != Where::None) hostBytes += c.bytes;
       }
     }
-    DeviceBackend& dev = m.fallback ? *cpu : *backend;
     for (auto& [c, b] : onDevice) {
-      toHost(*c, dev, b);
+      try {
+        toHost(*c);
+      } catch (const RunnerError&) {
+        // The runner ended: the weights are gone with it.
+      }
       deviceBytes += b;
     }
     if (v.drop)
-      for (auto& c : m.comps) dropTorch(c);
+      for (auto& c : m.comps) dropComp(c);
     std::lock_guard<std::mutex> lock(mutex);
     for (auto& c : m.comps) {
       if (v.drop) {
@@ -159,8 +106,10 @@ void ModelManager::Impl::evict(const std::vector<Victim>& victims) {
     }
     clearBusy(m);
   }
-  backend->emptyCache();
-  cpu->emptyCache();
+  try {
+    exec->emptyCache();
+  } catch (const RunnerError&) {
+  }
 }
 
 void ModelManager::Impl::place(std::size_t index, const std::vector<std::size_t>& which) {
@@ -172,7 +121,7 @@ void ModelManager::Impl::place(std::size_t index, const std::vector<std::size_t>
         std::lock_guard<std::mutex> lock(mutex);
         if (c.where == Where::Device) continue;
       }
-      const auto bytes = toDevice(c, deviceOf(m), m.half && !m.fallback);
+      const auto bytes = toDevice(c, m.fallback, m.half && !m.fallback);
       std::lock_guard<std::mutex> lock(mutex);
       c.where = Where::Device;
       c.deviceBytes = bytes;
@@ -192,14 +141,14 @@ void ModelManager::Impl::place(std::size_t index, const std::vector<std::size_t>
       flush(lock);
     }
     evict(victims);
-    backend->emptyCache();
+    exec->emptyCache();
   }
   try {
     attempt();
     return;
   } catch (const OutOfMemoryError& e) {
-    if (!m.package.manifest.cpuFallbackAllowed || deviceOf(m).isCpu()) {
-      throw OutOfMemoryError("model " + m.name + ": out of memory on " + deviceOf(m).name() +
+    if (!m.package.manifest.cpuFallbackAllowed || onCpu(m)) {
+      throw OutOfMemoryError("model " + m.name + ": out of memory on " + deviceOf(m) +
                              " after unloading every other model: " + e.what());
     }
     moveToCpu(m, e.what());
@@ -214,8 +163,8 @@ void ModelManager::Impl::moveToCpu(Model& m, const std::string& why) {
     for (auto& c : m.comps)
       if (c.where == Where::Device) onDevice.push_back({&c, c.deviceBytes});
   }
-  for (auto& [c, b] : onDevice) toHost(*c, *backend, b);
-  backend->emptyCache();
+  for (auto& [c, b] : onDevice) toHost(*c);
+  exec->emptyCache();
   std::unique_lock<std::mutex> lock(mutex);
   for (auto& [c, b] : onDevice) c->where = Where::Host;
   m.fallback = true;
@@ -223,7 +172,7 @@ void ModelManager::Impl::moveToCpu(Model& m, const std::string& why) {
   flush(lock);
   // The components that were on the device go to the CPU "device".
   for (auto& [c, b] : onDevice) {
-    const auto bytes = toDevice(*c, *cpu, false);
+    const auto bytes = toDevice(*c, true, false);
     std::lock_guard<std::mutex> relock(mutex);
     c->where = Where::Device;
     c->deviceBytes = bytes;
@@ -280,7 +229,7 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
   markBusy(m, ModelState::Loading);
   m.failed = false;
   m.error.clear();
-  m.half = cfg.halfPrecision && m.package.manifest.halfPrecisionAllowed && backend->supportsHalf();
+  m.half = cfg.halfPrecision && m.package.manifest.halfPrecisionAllowed && exec->supportsHalf();
   const auto initial = initialComponents(m);
   auto victims = planPlacement(index, estimateDeviceBytes(m, initial), budget);
   const bool fromDisk = std::any_of(m.comps.begin(), m.comps.end(),
@@ -315,9 +264,15 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
       for (auto& c : m.comps)
         if (c.where == Where::Device) onDevice.push_back({&c, c.deviceBytes});
     }
-    for (auto& [c, b] : onDevice) toHost(*c, deviceOf(m), b);
-    for (auto& c : m.comps) dropTorch(c);
-    backend->emptyCache();
+    try {
+      for (auto& [c, b] : onDevice) toHost(*c);
+    } catch (const RunnerError&) {
+    }
+    for (auto& c : m.comps) dropComp(c);
+    try {
+      exec->emptyCache();
+    } catch (const RunnerError&) {
+    }
     std::unique_lock<std::mutex> relock(mutex);
     for (auto& c : m.comps) {
       c.where = Where::None;
@@ -326,11 +281,15 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
     m.fallback = false;
     m.failed = true;
     m.error = e.what();
-    if (!oom && dynamic_cast<const ModelError*>(&e)) m.refused = true;
+    // A refused package stays refused; a runner that ended is not the package's fault.
+    if (!oom && dynamic_cast<const ModelError*>(&e) && !dynamic_cast<const RunnerError*>(&e))
+      m.refused = true;
     event(m.name, oom ? "oom" : "fail", 0, msSince(t0), e.what());
     clearBusy(m);
     flush(relock);
     if (oom) throw;
+    if (dynamic_cast<const RunnerError*>(&e))
+      throw RunnerError("model " + m.name + ": " + e.what());
     if (dynamic_cast<const ModelError*>(&e)) throw;
     throw ModelError("model " + m.name + ": " + e.what());
   }
@@ -341,7 +300,7 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
   m.lastUse = Clock::now();
   if (pin) ++m.handles;
   event(m.name, "load", m.bytesOn(Where::Device) ? m.bytesOn(Where::Device) : m.loadedHostBytes(),
-        m.lastLoadMs, "from " + toString(m.lastSource) + " to " + deviceOf(m).name());
+        m.lastLoadMs, "from " + toString(m.lastSource) + " to " + deviceOf(m));
   clearBusy(m);
   flush(lock);
 }
@@ -383,12 +342,13 @@ void ModelManager::Impl::arrange(
         std::lock_guard<std::mutex> relock(mutex);
         b = m.comps[i].deviceBytes;
       }
-      toHost(m.comps[i], deviceOf(m), b);
+      (void)b;
+      toHost(m.comps[i]);
       std::lock_guard<std::mutex> relock(mutex);
       m.comps[i].where = Where::Host;
       m.comps[i].deviceBytes = 0;
     }
-    if (!leaving.empty()) deviceOf(m).emptyCache();
+    if (!leaving.empty()) exec->emptyCache();
     evict(victims);
     place(index, entering);
   } catch (...) {
@@ -427,6 +387,7 @@ void ModelManager::Impl::release(std::size_t index) {
   pendingNotify = true;
   flush(lock);
   evict(victims);
+  idleIfEmpty();
   flush();
 }
 

@@ -1,12 +1,13 @@
 // The contract check a component passes after it is loaded: a dry run on a
 // tiny input built from its manifest, and readable TorchScript errors.
+#include <set>
 #include <string>
 #include <vector>
 
 #include "h3dpart/errors.h"
-#include "model_manager_impl.h"
+#include "torch_detail.h"
 
-namespace h3d::manager_detail {
+namespace h3d::runner_detail {
 
 namespace {
 
@@ -177,4 +178,12 @@ void dryRun(const PackageManifest& m, const ComponentSpec& spec, torch::jit::Mod
   }
 }
 
-}  // namespace h3d::manager_detail
+c10::ScalarType scalarTypeOf(DType dtype) {
+  return scalarType(dtypeName(dtype));
+}
+
+bool dtypeOf(c10::ScalarType type, DType& out) {
+  return parseDType(dtypeName(type), out);
+}
+
+}  // namespace h3d::runner_detail

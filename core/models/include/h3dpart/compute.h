@@ -4,7 +4,9 @@
 
 namespace h3d {
 
+// Takes effect in runners started from now on (each runner is told at start).
 void setComputeThreads(int threads);
 int computeThreads();
+bool computeThreadsSet();
 
 }  // namespace h3d

@@ -57,10 +57,28 @@ struct DeviceMemory {
   std::uint64_t contextBytes = 0;  // held by the CUDA context itself, once created
 };
 
+// The runner process (runner_client.h); state None when the models run in
+// process (tests) or no runner was started yet.
+enum class RunnerState { None, Starting, Ready, Busy, Exited, Crashed };
+std::string toString(RunnerState state);
+
+struct RunnerStatus {
+  RunnerState state = RunnerState::None;
+  int pid = 0;                    // while it runs
+  std::uint64_t rss = 0;          // its resident set
+  std::uint64_t deviceBytes = 0;  // its device memory (NVML, context included), or weights
+  double spawnToReadyMs = 0.0;    // of the last start
+  int starts = 0;                 // runners started so far
+  int exits = 0;                  // runners ended (by policy, keep-alive, crash or kill)
+  std::string lastExit;           // why the last one ended
+  std::string path;               // the executable
+};
+
 struct ManagerEvent {
   double timeSec = 0.0;  // since the manager was created
   std::string model;
-  std::string event;  // "load", "unload", "evict", "cache", "oom", "fallback", "fail", ...
+  std::string event;  // "load", "unload", "evict", "cache", "oom", "fallback", "fail",
+                      // "runner-start", "runner-exit", ...
   std::uint64_t bytes = 0;
   double durationMs = 0.0;
   std::string detail;
@@ -80,6 +98,7 @@ struct ManagerSnapshot {
   bool verbose = false;
   std::uint64_t eventSerial = 0;           // grows with each event; recent events below
   std::vector<ManagerEvent> recentEvents;  // last 200
+  RunnerStatus runner;
 };
 
 // "1.5 GiB", "12.0 MiB", "512 B".

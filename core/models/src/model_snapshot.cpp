@@ -49,6 +49,24 @@ std::string toString(LoadSource source) {
   return "unknown";
 }
 
+std::string toString(RunnerState state) {
+  switch (state) {
+    case RunnerState::None:
+      return "none";
+    case RunnerState::Starting:
+      return "starting";
+    case RunnerState::Ready:
+      return "ready";
+    case RunnerState::Busy:
+      return "busy";
+    case RunnerState::Exited:
+      return "exited";
+    case RunnerState::Crashed:
+      return "crashed";
+  }
+  return "unknown";
+}
+
 bool parsePolicy(const std::string& text, Policy& out) {
   if (text == "sequential")
     out = Policy::Sequential;

@@ -8,11 +8,9 @@
 #include <optional>
 #include <set>
 #include <unordered_set>
-#include "h3dpart/device_backend.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 #include "model_manager_impl.h"
-#include "torchscript_load.h"
 
 namespace h3d {
 
@@ -78,28 +76,12 @@ void ModelHandle::enterStage(const std::string& stage) {
       stage);
 }
 
-torch::jit::Module& ModelHandle::component(const std::string& name) {
-  if (!manager_) throw ModelError("model handle: empty");
-  auto& impl = *manager_->impl_;
-  Model& m = *impl.models[index_];
-  std::size_t found = m.comps.size();
-  for (std::size_t i = 0; i < m.comps.size(); ++i)
-    if (m.comps[i].spec->name == name) found = i;
-  if (found == m.comps.size())
-    throw ModelError("model " + m.name + ": no component \"" + name + "\"");
-  impl.arrange(index_,
-               [&](std::vector<std::size_t>& entering, std::vector<std::size_t>&) {
-                 if (m.comps[found].where != Where::Device) entering.push_back(found);
-               },
-               {});
-  return *m.comps[found].module;
-}
-
 std::string ModelHandle::device() const {
   if (!manager_) return {};
   auto& impl = *manager_->impl_;
   std::lock_guard<std::mutex> lock(impl.mutex);
-  return impl.deviceOf(*impl.models[index_]).torchDevice();
+  const Model& m = *impl.models[index_];
+  return m.fallback || impl.exec->deviceSharesHost() ? "cpu" : impl.exec->deviceName();
 }
 
 bool ModelHandle::half() const {
@@ -110,32 +92,49 @@ bool ModelHandle::half() const {
   return m.half && !m.fallback;
 }
 
-void ModelHandle::run(const std::function<void()>& fn) {
+std::vector<Tensor> ModelHandle::run(const std::string& component,
+                                     const std::vector<Tensor>& inputs,
+                                     const std::atomic<bool>* cancel) {
   if (!manager_) throw ModelError("model handle: empty");
   auto& impl = *manager_->impl_;
   Model& m = *impl.models[index_];
+  std::size_t found = m.comps.size();
+  for (std::size_t i = 0; i < m.comps.size(); ++i)
+    if (m.comps[i].spec->name == component) found = i;
+  if (found == m.comps.size())
+    throw ModelError("model " + m.name + ": no component \"" + component + "\"");
   const std::uint64_t runBytes = m.package.manifest.estimatedRunBytes;
+  std::vector<Tensor> outputs;
   auto attempt = [&] {
-    DeviceBackend* dev;
+    impl.arrange(index_,
+                 [&](std::vector<std::size_t>& entering, std::vector<std::size_t>&) {
+                   if (m.comps[found].where != Where::Device) entering.push_back(found);
+                 },
+                 {});
+    RunRequest request;
     {
       std::lock_guard<std::mutex> lock(impl.mutex);
-      dev = &impl.deviceOf(m);
+      request.component = m.comps[found].exec;
+      request.stage = m.stage.empty() ? component : m.stage;
     }
-    dev->beginRun(runBytes);
+    request.runBytes = runBytes;
+    request.inputs = inputs;
+    request.cancel = cancel;
     try {
-      translateOutOfMemory(fn);
-    } catch (const c10::Error& e) {  // the model failed to run: a model problem, not a bug
-      dev->endRun(runBytes);
-      throw ModelError("model " + m.name + ": " + torchMessage(e));
-    } catch (...) {
-      dev->endRun(runBytes);
+      outputs = impl.exec->run(request);
+    } catch (const RunnerError& e) {
+      throw RunnerError("model " + m.name + ": " + e.what());
+    } catch (const OutOfMemoryError&) {
       throw;
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const ModelError& e) {  // the model failed to run: a model problem, not a bug
+      throw ModelError("model " + m.name + ": " + e.what());
     }
-    dev->endRun(runBytes);
   };
   try {
     attempt();
-    return;
+    return outputs;
   } catch (const OutOfMemoryError& e) {
     std::vector<Victim> victims;
     {
@@ -147,20 +146,20 @@ void ModelHandle::run(const std::function<void()>& fn) {
       impl.flush(lock);
     }
     impl.evict(victims);
-    impl.backend->emptyCache();
+    impl.exec->emptyCache();
   }
   try {
     attempt();
-    return;
+    return outputs;
   } catch (const OutOfMemoryError& e) {
     bool onCpu;
     {
       std::lock_guard<std::mutex> lock(impl.mutex);
-      onCpu = impl.deviceOf(m).isCpu();
+      onCpu = impl.onCpu(m);
     }
     if (!m.package.manifest.cpuFallbackAllowed || onCpu)
       throw OutOfMemoryError("model " + m.name + ": out of memory while running on " +
-                             impl.backend->name() +
+                             impl.exec->deviceName() +
                              " after unloading every other model: " + e.what());
     {
       std::unique_lock<std::mutex> lock(impl.mutex);
@@ -180,6 +179,7 @@ void ModelHandle::run(const std::function<void()>& fn) {
     impl.flush(lock);
   }
   attempt();
+  return outputs;
 }
 
 }  // namespace h3d
