@@ -8,8 +8,8 @@
 #include <map>
 #include <vector>
 
+#include "h3dpart/marching.h"
 #include "h3dpart/mesh.h"
-#include "marching.h"
 
 namespace fixtures {
 

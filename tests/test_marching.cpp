@@ -5,7 +5,7 @@
 #include <cmath>
 #include <functional>
 
-#include "marching.h"
+#include "h3dpart/marching.h"
 #include "shape_fixtures.h"
 
 using namespace h3d;

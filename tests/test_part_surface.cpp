@@ -9,10 +9,10 @@
 #include <functional>
 #include <set>
 
-#include "marching.h"
+#include "h3dpart/marching.h"
+#include "h3dpart/simplify.h"
 #include "part_caps.h"
 #include "shape_fixtures.h"
-#include "simplify.h"
 
 using namespace h3d;
 

@@ -7,9 +7,9 @@
 #include <cstdlib>
 
 #include "h3dpart/errors.h"
+#include "h3dpart/marching.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/pipeline.h"
-#include "marching.h"
 #include "part_caps.h"
 #include "shape_fixtures.h"
 

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <vector>
 
-#include "digest.h"
+#include "h3dpart/digest.h"
 #include "h3dpart/errors.h"
 
 namespace h3d {

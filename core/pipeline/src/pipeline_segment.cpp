@@ -15,8 +15,8 @@
 #include "h3dpart/normalize.h"
 #include "h3dpart/pipeline.h"
 #include "h3dpart/sampling.h"
+#include "h3dpart/union_find.h"
 #include "pipeline_detail.h"
-#include "union_find.h"
 
 namespace h3d {
 namespace detail {
@@ -391,49 +391,6 @@ std::vector<std::vector<bool>> segmentPrompts(const Mesh& mesh, const std::vecto
     for (std::size_t f = 0; f < labels.size(); ++f) flags[f] = labels[f] == 1;
     out.push_back(std::move(flags));
     progress.report(static_cast<double>(p + 1) / static_cast<double>(prompts.size()));
-  }
-  return out;
-}
-
-void refreshParts(const Mesh& mesh, Segmentation& segmentation) {
-  int maxLabel = -1;
-  for (int l : segmentation.faceLabels) maxLabel = std::max(maxLabel, l);
-  std::vector<PartInfo> parts(static_cast<std::size_t>(maxLabel + 1));
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    parts[k].label = static_cast<int>(k);
-    parts[k].name = "part_" + std::to_string(k);
-    if (k < segmentation.parts.size()) parts[k].confidence = segmentation.parts[k].confidence;
-  }
-  for (std::size_t f = 0; f < segmentation.faceLabels.size() && f < mesh.faces.size(); ++f) {
-    const int l = segmentation.faceLabels[f];
-    if (l < 0) continue;
-    auto& p = parts[static_cast<std::size_t>(l)];
-    ++p.faceCount;
-    for (auto v : mesh.faces[f]) p.box.add(mesh.vertices[v]);
-  }
-  segmentation.parts = std::move(parts);
-}
-
-std::vector<PartMesh> cutByLabels(const Mesh& mesh, const Segmentation& segmentation) {
-  std::vector<PartMesh> out;
-  for (const auto& part : segmentation.parts) {
-    PartMesh pm;
-    pm.label = part.label;
-    pm.name = part.name.empty() ? "part_" + std::to_string(part.label) : part.name;
-    std::unordered_map<std::uint32_t, std::uint32_t> remap;
-    for (std::size_t f = 0; f < mesh.faces.size() && f < segmentation.faceLabels.size(); ++f) {
-      if (segmentation.faceLabels[f] != part.label) continue;
-      Triangle t{};
-      for (int c = 0; c < 3; ++c) {
-        const std::uint32_t v = mesh.faces[f][c];
-        auto [it, inserted] =
-            remap.try_emplace(v, static_cast<std::uint32_t>(pm.mesh.vertices.size()));
-        if (inserted) pm.mesh.vertices.push_back(mesh.vertices[v]);
-        t[c] = it->second;
-      }
-      pm.mesh.faces.push_back(t);
-    }
-    if (!pm.mesh.faces.empty()) out.push_back(std::move(pm));
   }
   return out;
 }

@@ -1,4 +1,4 @@
-#include "digest.h"
+#include "h3dpart/digest.h"
 
 #include <openssl/evp.h>
 #include <zlib.h>

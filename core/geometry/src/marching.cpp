@@ -1,5 +1,5 @@
-#include "marching.h"
-#include "union_find.h"
+#include "h3dpart/marching.h"
+#include "h3dpart/union_find.h"
 
 #include <algorithm>
 #include <array>

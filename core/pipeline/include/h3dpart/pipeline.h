@@ -11,6 +11,7 @@
 
 #include "h3dpart/mesh.h"
 #include "h3dpart/progress.h"
+#include "h3dpart/segmentation.h"
 
 namespace h3d {
 
@@ -21,20 +22,6 @@ struct SegmentOptions {
   bool postprocess = true;             // merge tiny parts, clean labels by connectivity
   int samplePoints = 20000;            // surface samples sent to the segmenter
   double minPartAreaFraction = 0.004;  // parts smaller than this share of the area merge away
-};
-
-struct PartInfo {
-  int label = 0;           // index into Segmentation::parts
-  std::string name;        // "part_<k>"
-  Box3 box;                // axis-aligned box of the part's faces, input coordinates
-  float confidence = 0.f;  // the segmenter's score for this part, 0..1
-  std::size_t faceCount = 0;
-};
-
-struct Segmentation {
-  std::vector<int> faceLabels;  // one per input triangle, -1 = unassigned
-  std::vector<PartInfo> parts;
-  int partCount() const { return static_cast<int>(parts.size()); }
 };
 
 // Segments the whole mesh automatically.
@@ -51,9 +38,6 @@ std::vector<std::vector<bool>> segmentPrompts(const Mesh& mesh, const std::vecto
                                               ModelManager& models, const SegmentOptions& options,
                                               Progress& progress);
 
-// Recomputes boxes, face counts and names from faceLabels (after edits).
-void refreshParts(const Mesh& mesh, Segmentation& segmentation);
-
 struct GenerateOptions {
   std::uint64_t seed = 0;
   int resolution = 64;         // field path: grid cells along the longest side of a part's box
@@ -68,15 +52,7 @@ struct GenerateOptions {
   bool keepVisibleSurface = true;
 };
 
-struct GeneratedParts {
-  std::vector<PartMesh> parts;  // closed meshes, input coordinates
-};
-
 GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, ModelManager& models,
                         const GenerateOptions& options, Progress& progress);
-
-// The input mesh cut by labels: one open mesh per part (the naive baseline, and
-// what "segment -o" exports).
-std::vector<PartMesh> cutByLabels(const Mesh& mesh, const Segmentation& segmentation);
 
 }  // namespace h3d

@@ -6,8 +6,6 @@
 #include <queue>
 #include <stdexcept>
 
-#include "h3dpart/mesh_io.h"
-
 namespace h3d {
 
 namespace {

@@ -7,8 +7,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "digest.h"
 #include "h3dpart/atomic_file.h"
+#include "h3dpart/digest.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/mesh_io.h"
 

@@ -195,37 +195,6 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
   return mesh;
 }
 
-std::array<float, 3> partColor(int index) {
-  // Golden-ratio hue steps give neighbouring indices well separated colours.
-  const double hue = std::fmod(0.08 + index * 0.618033988749895, 1.0);
-  const double s = index % 2 ? 0.55 : 0.70, v = index % 3 == 1 ? 0.80 : 0.92;
-  const double h6 = hue * 6.0;
-  const int sector = static_cast<int>(h6) % 6;
-  const double f = h6 - std::floor(h6);
-  const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  double r = v, g = t, b = p;
-  switch (sector) {
-    case 1:
-      r = q, g = v, b = p;
-      break;
-    case 2:
-      r = p, g = v, b = t;
-      break;
-    case 3:
-      r = p, g = q, b = v;
-      break;
-    case 4:
-      r = t, g = p, b = v;
-      break;
-    case 5:
-      r = v, g = p, b = q;
-      break;
-    default:
-      break;
-  }
-  return {static_cast<float>(r), static_cast<float>(g), static_cast<float>(b)};
-}
-
 const std::vector<std::string>& exportExtensions() {
   static const std::vector<std::string> exts = {"glb", "obj", "ply"};
   return exts;

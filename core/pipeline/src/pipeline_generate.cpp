@@ -13,14 +13,14 @@
 #include <map>
 
 #include "h3dpart/errors.h"
+#include "h3dpart/marching.h"
 #include "h3dpart/model_manager.h"
 #include "h3dpart/normalize.h"
 #include "h3dpart/pipeline.h"
-#include "marching.h"
+#include "h3dpart/simplify.h"
+#include "h3dpart/surface_query.h"
 #include "part_caps.h"
 #include "pipeline_detail.h"
-#include "simplify.h"
-#include "surface_query.h"
 
 namespace h3d {
 namespace {

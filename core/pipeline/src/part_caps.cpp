@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "marching.h"
-#include "union_find.h"
+#include "h3dpart/marching.h"
+#include "h3dpart/union_find.h"
 
 namespace h3d::detail {
 

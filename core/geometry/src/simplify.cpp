@@ -1,4 +1,4 @@
-#include "simplify.h"
+#include "h3dpart/simplify.h"
 
 #include <OpenMesh/Core/Mesh/TriMesh_ArrayKernelT.hh>
 #include <OpenMesh/Tools/Decimater/DecimaterT.hh>
@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "marching.h"
+#include "h3dpart/marching.h"
 
 namespace h3d::detail {
 

@@ -10,6 +10,7 @@
 #include "h3dpart/atomic_file.h"
 #include "h3dpart/mesh.h"
 #include "h3dpart/progress.h"
+#include "h3dpart/segmentation.h"
 
 namespace h3d {
 
@@ -44,8 +45,5 @@ void exportParts(OutputTransaction& outputs, const std::filesystem::path& file,
                  const std::vector<PartMesh>& parts);
 void exportMesh(const std::filesystem::path& file, const Mesh& mesh);
 const std::vector<std::string>& exportExtensions();
-
-// A distinct colour per part index (RGB 0..1), shared by export and viewer.
-std::array<float, 3> partColor(int index);
 
 }  // namespace h3d

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "h3dpart/mesh.h"
-#include "h3dpart/pipeline.h"
+#include "h3dpart/segmentation.h"
 
 namespace h3d {
 
 using Rgb = std::array<std::uint8_t, 3>;
 
-// The default colour of part `index` (mesh_io's partColor, as bytes).
+// The default colour of part `index` (partColor of segmentation.h, as bytes).
 Rgb defaultPartColor(int index);
 
 struct DocumentPart {
