@@ -130,8 +130,7 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
     return showing;
   };
   const std::size_t facesBefore = facesShowing(false);
-  if (fewest == 0 && facesBefore == 0) return;
-  constexpr int kRounds = 6;
+  constexpr int kRounds = 4;
   for (int round = 0; round < kRounds; ++round) {
     moveIn();
     for (std::size_t c = 0; c < free; ++c) {
@@ -145,7 +144,7 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
   // Vertices inside do not make faces inside where the shape is concave (a
   // chord under a socket's surface): the vertices of a face whose centre
   // shows go deeper, a few times.
-  for (int pass = 0; pass < 4 && facesShowing(true) > 0; ++pass) moveIn();
+  for (int pass = 0; pass < 3 && facesShowing(true) > 0; ++pass) moveIn();
   const double refined = check(border, p);
   const std::size_t showing = facesShowing(false);
   if (refined > fewest || (refined == fewest && showing >= facesBefore)) return;
@@ -267,7 +266,7 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     }
     if (exposed == 0) break;
   }
-  if (fewest != INFINITY && inside)
+  if (fewest > 0 && fewest != INFINITY && inside)
     followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices);
   for (const auto& [v, c] : column)
     vertices[v] = Vec3{static_cast<float>(chosen(c, 0)), static_cast<float>(chosen(c, 1)),

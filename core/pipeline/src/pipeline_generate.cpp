@@ -390,7 +390,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     if (!near.found() || near.distance <= -depth) return p;
     Vec3 best = p;
     float bestDistance = near.distance;
-    for (const float share : {1.f, 0.6f, 0.35f, 0.2f, 0.1f}) {
+    for (const float share : {1.f, 0.5f, 0.2f}) {
       const Vec3 x = near.point - near.normal * (share * depth);
       const float d = shape->signedDistance(x, 2.f * depth + tolerance);
       if (d < bestDistance) {
