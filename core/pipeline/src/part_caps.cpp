@@ -239,7 +239,7 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   struct Shape {
     double bulge, sink;
   };
-  // unchecked: halfway; checked: the thin plate first
+  // unchecked: halfway; checked: the thin plate first (the deepest that hides)
   static constexpr Shape kShapes[] = {{1.0, 0},        {0.75, 0},       {kBulge, 0},
                                       {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
                                       {0, 0.15},       {0, 0.3},        {0, 0.6}};
