@@ -26,7 +26,7 @@ Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
 // is not a closed 2-manifold; `capFaces` gets the triangles added.
 // `check`, when given, counts the cap vertices that would show (outside the
 // whole shape); a cap it finds exposed is made flatter (down to the membrane)
-// until none are, or the fewest.
+// until none are, or the least exposed.
 // With a check, the fullest shape is tried first (the thin plate itself, so
 // the cap continues the part the way it was going), then flatter, then sunk.
 // `inside`, when given, moves a point to about `depth` inside the whole shape
