@@ -224,6 +224,18 @@ class TestRunner : public QObject {
     QVERIFY(next > 0 && next != pid);
   }
 
+  // A cancel while the model loads (the runner starting) ends the load; the
+  // model is not marked failed and loads at the next request.
+  void cancelWhileLoading() {
+    auto mm = manager(Policy::Keep);
+    std::atomic<bool> cancel{true};
+    QVERIFY_THROWS_EXCEPTION(CancelledError, mm->acquire("fx", &cancel));
+    const auto s = mm->snapshot();
+    QCOMPARE_ENUM(s.models.front().state, ModelState::Unloaded);
+    QCOMPARE(s.runner.pid, 0);
+    QVERIFY(runOnce(*mm) > 0);
+  }
+
   // Each fault fails the job with one line and leaves the app running; the
   // next job works.
   void faults_data() {

@@ -23,6 +23,7 @@
 #include "h3dpart/ui/model_panel.h"
 #include "h3dpart/ui/stall_monitor.h"
 #include "h3dpart/ui/studio_document.h"
+#include "panels/memory_chart.h"
 #include "ui_test_support.h"
 #include "window/recent_files.h"
 
@@ -299,6 +300,12 @@ class TestUiWindow : public QObject {
     QVERIFY(segResident);
     QVERIFY(genResident);
     QCOMPARE(seen.last(), qMakePair(QStringLiteral("Unloaded"), QStringLiteral("Unloaded")));
+    // The runner row: sequential ended the runner after the operation.
+    QVERIFY2(panel.runnerText().startsWith("Runner: exited"), qPrintable(panel.runnerText()));
+    const auto snap = manager_->snapshot();
+    QVERIFY(snap.runner.starts >= 1);
+    QCOMPARE(snap.runner.pid, 0);
+    QVERIFY(panel.chart().runnerMarkers() >= 2);  // a start and an exit
   }
 
   void openedFilesAreRecentAndMissingOnesLeaveTheList() {

@@ -108,8 +108,8 @@ class Server {
               std::vector<Tensor>& keep) {
     const json& b = frame.body;
     if (op == "load") {
-      const auto c =
-          exec_->load(b.at("folder").get<std::string>(), b.at("component").get<std::string>());
+      const auto c = exec_->load(b.at("folder").get<std::string>(),
+                                 b.at("component").get<std::string>(), nullptr);
       reply["comp"] = c.id;
       reply["bytes"] = c.hostBytes;
     } else if (op == "to_device") {

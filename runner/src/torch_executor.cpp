@@ -55,7 +55,7 @@ TorchExecutor::Component& TorchExecutor::find(std::uint64_t id) {
 }
 
 LoadedComponent TorchExecutor::load(const std::filesystem::path& folder,
-                                    const std::string& component) {
+                                    const std::string& component, const std::atomic<bool>*) {
   // The manager checked the hashes when it registered the package.
   const ModelPackage package = readPackage(folder, false);
   const PackageManifest& mf = package.manifest;

@@ -65,7 +65,17 @@ void MemoryChart::configure(bool device) {
   unloads_->setName(tr("unload"));
   unloads_->setMarkerSize(9);
   unloads_->setColor(QColor(200, 60, 40));
-  for (auto* s : {loads_, unloads_}) {
+  runnerStarts_ = new QScatterSeries(c);
+  runnerStarts_->setName(tr("runner start"));
+  runnerStarts_->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+  runnerStarts_->setMarkerSize(8);
+  runnerStarts_->setColor(QColor(40, 90, 200));
+  runnerExits_ = new QScatterSeries(c);
+  runnerExits_->setName(tr("runner exit"));
+  runnerExits_->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+  runnerExits_->setMarkerSize(8);
+  runnerExits_->setColor(QColor(60, 60, 60));
+  for (auto* s : {loads_, unloads_, runnerStarts_, runnerExits_}) {
     c->addSeries(s);
     s->attachAxis(x_);
     s->attachAxis(y_);
@@ -106,6 +116,10 @@ void MemoryChart::addMarker(double t, const ManagerEvent& event, const ManagerSn
     loads_->append(t, y);
   else if (event.event == "unload" || event.event == "evict" || event.event == "cache")
     unloads_->append(t, y);
+  else if (event.event == "runner-start")
+    runnerStarts_->append(t, y);
+  else if (event.event == "runner-exit")
+    runnerExits_->append(t, y);
 }
 
 void MemoryChart::trim(double t) {
@@ -115,11 +129,15 @@ void MemoryChart::trim(double t) {
     while (drop + 1 < line.series->count() && line.series->at(drop + 1).x() < start) ++drop;
     if (drop > 0) line.series->removePoints(0, drop);
   }
-  for (auto* s : {loads_, unloads_}) {
+  for (auto* s : {loads_, unloads_, runnerStarts_, runnerExits_}) {
     int drop = 0;
     while (drop < s->count() && s->at(drop).x() < start) ++drop;
     if (drop > 0) s->removePoints(0, drop);
   }
+}
+
+int MemoryChart::runnerMarkers() const {
+  return runnerStarts_ ? runnerStarts_->count() + runnerExits_->count() : 0;
 }
 
 void MemoryChart::scrollTo(double t) {

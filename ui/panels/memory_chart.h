@@ -1,6 +1,7 @@
 #pragma once
 // Live memory chart of the model panel (Qt Charts). Series over the last few
-// minutes with markers at model load and unload events. Fed by the panel
+// minutes with markers at model load and unload events and at the start and
+// end of the runner process. Fed by the panel
 // only when the snapshot changed; the time axis scrolls on its own, slowly.
 #include <QChartView>
 #include <QString>
@@ -27,6 +28,7 @@ class MemoryChart : public QChartView {
   // Moves the time axis to end at t (cheap: no series change).
   void scrollTo(double t);
   int seriesCount() const;
+  int runnerMarkers() const;  // start and exit markers in the window
 
  private:
   struct Line {
@@ -44,6 +46,8 @@ class MemoryChart : public QChartView {
   std::vector<Line> lines_;
   QScatterSeries* loads_ = nullptr;
   QScatterSeries* unloads_ = nullptr;
+  QScatterSeries* runnerStarts_ = nullptr;  // the runner process started
+  QScatterSeries* runnerExits_ = nullptr;   // ... and ended (its memory went with it)
   QValueAxis* x_ = nullptr;
   QValueAxis* y_ = nullptr;
 };

@@ -62,6 +62,10 @@ std::uint64_t fingerprint(const ManagerSnapshot& s) {
   }  // without a device these are system-wide host figures the panel does not show
   mix(s.device.allocatorReserved);
   mix(s.device.allocatorAllocated);
+  mix(std::uint64_t(s.runner.state));
+  mix(std::uint64_t(s.runner.pid));
+  mix(s.runner.rss >> 23);  // 8 MiB steps
+  mix(s.runner.deviceBytes >> 20);
   for (const auto& m : s.models) {
     mix(std::uint64_t(m.state));
     mix(std::uint64_t(m.loadProgress * 100));
@@ -81,6 +85,7 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
       engine_(engine),
       timer_(new QTimer(this)),
       deviceLabel_(new QLabel(this)),
+      runnerLabel_(new QLabel(this)),
       table_(new QTableWidget(0, ColumnCount, this)),
       load_(new QPushButton(tr("Load"), this)),
       unload_(new QPushButton(tr("Unload"), this)),
@@ -89,6 +94,7 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
       policy_(new QComboBox(this)),
       vramBudget_(new QDoubleSpinBox(this)),
       ramBudget_(new QDoubleSpinBox(this)),
+      keepAlive_(new QDoubleSpinBox(this)),
       device_(new QComboBox(this)),
       verbose_(new QCheckBox(tr("Verbose log"), this)),
       log_(new QPlainTextEdit(this)) {
@@ -96,6 +102,11 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
   layout->setContentsMargins(4, 4, 4, 4);
   deviceLabel_->setWordWrap(true);
   layout->addWidget(deviceLabel_);
+  runnerLabel_->setWordWrap(true);
+  runnerLabel_->setToolTip(
+      tr("The models run in h3dpart-runner, a process of their own: ending it gives back "
+         "everything they held"));
+  layout->addWidget(runnerLabel_);
 
   table_->setHorizontalHeaderLabels({tr("Model"), tr("Role"), tr("State"), tr("Device"),
                                      tr("On device"), tr("In RAM"), tr("Last load")});
@@ -137,9 +148,16 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
   for (int i = 0; i < 4; ++i)
     device_->addItem(QStringLiteral("CUDA:%1").arg(i), QStringLiteral("cuda:%1").arg(i));
   device_->setToolTip(tr("Takes effect at the next start"));
+  keepAlive_->setRange(0, 86400);
+  keepAlive_->setDecimals(0);
+  keepAlive_->setSuffix(tr(" s"));
+  keepAlive_->setSpecialValueText(tr("never"));
+  keepAlive_->setToolTip(
+      tr("keep and budget: end an idle runner (and its models) after this long"));
   form->addRow(tr("Policy"), policy_);
   form->addRow(tr("VRAM budget"), vramBudget_);
   form->addRow(tr("RAM budget"), ramBudget_);
+  form->addRow(tr("Runner keep-alive"), keepAlive_);
   form->addRow(tr("Device"), device_);
   form->addRow(QString(), verbose_);
 
@@ -175,6 +193,10 @@ ModelPanel::ModelPanel(InferenceEngine& engine, QWidget* parent)
       applyBudgets();
       saveSettings();
     });
+  connect(keepAlive_, &QDoubleSpinBox::editingFinished, this, [this] {
+    engine_.manager().setKeepAliveSeconds(keepAlive_->value());
+    saveSettings();
+  });
   connect(device_, &QComboBox::currentIndexChanged, this, [this] {
     if (!applyingSettings_) saveSettings();
   });
@@ -247,6 +269,20 @@ void ModelPanel::applySnapshot(const ManagerSnapshot& s) {
     if (!d.note.empty()) text += QStringLiteral(" (%1)").arg(QString::fromStdString(d.note));
     deviceLabel_->setText(text);
   }
+  const RunnerStatus& r = s.runner;
+  QString runner = tr("Runner: %1").arg(QString::fromStdString(toString(r.state)));
+  if (r.pid > 0)
+    runner += tr(", pid %1, RSS %2, device %3")
+                  .arg(r.pid)
+                  .arg(bytesText(r.rss), bytesText(r.deviceBytes));
+  if (r.starts > 0)
+    runner += tr("; started in %1 s; %2 starts, %3 exits")
+                  .arg(r.spawnToReadyMs / 1000.0, 0, 'f', 2)
+                  .arg(r.starts)
+                  .arg(r.exits);
+  if (r.pid <= 0 && !r.lastExit.empty())
+    runner += tr("; last: %1").arg(QString::fromStdString(r.lastExit));
+  runnerLabel_->setText(runner);
   fillTable(s);
   chart_->add(t, s);
   appendEvents(s);
@@ -329,6 +365,10 @@ QString ModelPanel::deviceNote() const {
   return deviceLabel_->text();
 }
 
+QString ModelPanel::runnerText() const {
+  return runnerLabel_->text();
+}
+
 void ModelPanel::applyBudgets() {
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   engine_.manager().setVramBudget(std::uint64_t(vramBudget_->value() * kGiB));
@@ -349,10 +389,12 @@ void ModelPanel::loadSettings() {
   const int dev = device_->findData(settings.value("device", "auto").toString());
   device_->setCurrentIndex(dev < 0 ? 0 : dev);
   verbose_->setChecked(settings.value("verbose", false).toBool());
+  keepAlive_->setValue(settings.value("keepAliveSeconds", 0.0).toDouble());
   settings.endGroup();
   applyingSettings_ = false;
   engine_.manager().setPolicy(policy);
   engine_.manager().setVerbose(verbose_->isChecked());
+  engine_.manager().setKeepAliveSeconds(keepAlive_->value());
   // 0 is the manager's own default ("automatic"): nothing to tell it then.
   if (vramBudget_->value() > 0 || ramBudget_->value() > 0) applyBudgets();
 }
@@ -366,6 +408,7 @@ void ModelPanel::saveSettings() const {
   settings.setValue("ramBudgetGiB", ramBudget_->value());
   settings.setValue("device", device_->currentData().toString());
   settings.setValue("verbose", verbose_->isChecked());
+  settings.setValue("keepAliveSeconds", keepAlive_->value());
   settings.endGroup();
 }
 

@@ -200,7 +200,7 @@ std::vector<std::string> ModelManager::addPackages(const std::filesystem::path& 
   return problems;
 }
 
-ModelHandle ModelManager::acquire(ModelRole role) {
+ModelHandle ModelManager::acquire(ModelRole role, const std::atomic<bool>* cancel) {
   std::size_t index = 0;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -220,7 +220,7 @@ ModelHandle ModelManager::acquire(ModelRole role) {
     }
     if (!found) throw ModelError("no usable " + toString(role) + " model package" + reasons);
   }
-  impl_->ensure(index, true);
+  impl_->ensure(index, true, cancel);
   return ModelHandle(this, index);
 }
 
@@ -232,9 +232,9 @@ std::size_t ModelManager::Impl::indexOf(const std::string& name) const {
   throw ModelError("no model package named \"" + name + "\"");
 }
 
-ModelHandle ModelManager::acquire(const std::string& name) {
+ModelHandle ModelManager::acquire(const std::string& name, const std::atomic<bool>* cancel) {
   const std::size_t index = impl_->indexOf(name);
-  impl_->ensure(index, true);
+  impl_->ensure(index, true, cancel);
   return ModelHandle(this, index);
 }
 

@@ -174,7 +174,7 @@ struct ModelManager::Impl {
   void idleIfEmpty();
 
   // Loads one component from disk onto the host, validated by a dry run.
-  std::uint64_t loadFromDisk(Model& m, Comp& c);
+  std::uint64_t loadFromDisk(Model& m, Comp& c, const std::atomic<bool>* cancel);
 
   void evict(const std::vector<Victim>& victims);
 
@@ -192,7 +192,7 @@ struct ModelManager::Impl {
   std::uint64_t estimateDeviceBytes(const Model& m, const std::vector<std::size_t>& which) const;
 
   // Brings a model up (loading from disk or host RAM) and optionally pins it.
-  void ensure(std::size_t index, bool pin);
+  void ensure(std::size_t index, bool pin, const std::atomic<bool>* cancel = nullptr);
 
   // Makes the given components of a pinned model resident; `leaving` go to host RAM.
   void arrange(

@@ -37,7 +37,7 @@ void ModelManager::Impl::dropComp(Comp& c) {
   }
 }
 
-std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c) {
+std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c, const std::atomic<bool>* cancel) {
   const PackageManifest& mf = m.package.manifest;
   const std::filesystem::path file = m.package.folder / c.spec->file;
   // A file changed since it was registered is hashed again.
@@ -55,7 +55,7 @@ std::uint64_t ModelManager::Impl::loadFromDisk(Model& m, Comp& c) {
             mf.name, f.path, "sha256", "mismatch: manifest " + f.sha256 + ", file " + actual));
     }
   }
-  const LoadedComponent loaded = exec->load(m.package.folder, c.spec->name);
+  const LoadedComponent loaded = exec->load(m.package.folder, c.spec->name, cancel);
   c.exec = loaded.id;
   return loaded.hostBytes;
 }
@@ -212,7 +212,7 @@ std::uint64_t ModelManager::Impl::estimateDeviceBytes(const Model& m,
   return sum;
 }
 
-void ModelManager::Impl::ensure(std::size_t index, bool pin) {
+void ModelManager::Impl::ensure(std::size_t index, bool pin, const std::atomic<bool>* cancel) {
   const std::uint64_t budget = effectiveBudget();
   std::unique_lock<std::mutex> lock(mutex);
   Model& m = *models[index];
@@ -247,7 +247,7 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
         std::lock_guard<std::mutex> relock(mutex);
         if (c.where != Where::None) continue;
       }
-      const auto bytes = loadFromDisk(m, c);
+      const auto bytes = loadFromDisk(m, c, cancel);
       std::unique_lock<std::mutex> relock(mutex);
       c.where = Where::Host;
       c.bytes = bytes;
@@ -279,15 +279,16 @@ void ModelManager::Impl::ensure(std::size_t index, bool pin) {
       c.deviceBytes = 0;
     }
     m.fallback = false;
-    m.failed = true;
-    m.error = e.what();
+    const bool cancelled = dynamic_cast<const CancelledError*>(&e) != nullptr;
+    m.failed = !cancelled;
+    m.error = cancelled ? std::string() : std::string(e.what());
     // A refused package stays refused; a runner that ended is not the package's fault.
     if (!oom && dynamic_cast<const ModelError*>(&e) && !dynamic_cast<const RunnerError*>(&e))
       m.refused = true;
-    event(m.name, oom ? "oom" : "fail", 0, msSince(t0), e.what());
+    event(m.name, cancelled ? "cancel" : oom ? "oom" : "fail", 0, msSince(t0), e.what());
     clearBusy(m);
     flush(relock);
-    if (oom) throw;
+    if (oom || cancelled) throw;
     if (dynamic_cast<const RunnerError*>(&e))
       throw RunnerError("model " + m.name + ": " + e.what());
     if (dynamic_cast<const ModelError*>(&e)) throw;

@@ -139,7 +139,7 @@ struct RunnerClient::Impl {
     return how;
   }
 
-  void spawn() {
+  void spawn(const std::atomic<bool>* cancel) {
     const fs::path path = findRunner(configuredPath);
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -190,15 +190,22 @@ struct RunnerClient::Impl {
     std::string failure;
     try {
       pollfd p{socket, POLLIN, 0};
+      // Loading LibTorch on a busy machine can take seconds: a hang guard.
+      const double guardMs = std::max(120.0, requestTimeoutSeconds()) * 1000.0;
       int r;
       do {
-        // Loading LibTorch on a busy machine can take seconds: a hang guard.
-        r = ::poll(&p, 1, int(std::max(120.0, requestTimeoutSeconds()) * 1000));
-      } while (r < 0 && errno == EINTR);
+        r = ::poll(&p, 1, 10);
+        if (r == 0 && cancel && cancel->load()) {
+          end(true, false, "killed: cancelled while starting");
+          throw CancelledError();
+        }
+      } while ((r == 0 && msSince(t0) < guardMs) || (r < 0 && errno == EINTR));
       if (r == 0)
         failure = "did not say hello within the timeout";
       else
         got = wire::receive(socket, hello);
+    } catch (const CancelledError&) {
+      throw;
     } catch (const Error& e) {
       failure = e.what();
     }
@@ -233,7 +240,7 @@ struct RunnerClient::Impl {
                const std::string& stage, const std::atomic<bool>* cancel,
                const std::function<void(const std::string&, const std::string&, bool)>& notify) {
     if (!alive()) {
-      spawn();
+      spawn(cancel);
       int pid;
       {
         std::lock_guard<std::mutex> lock(stateMutex);
@@ -407,12 +414,13 @@ namespace {
 constexpr std::uint64_t kLocalMask = 0xffffffffull;
 }
 
-LoadedComponent RunnerClient::load(const fs::path& folder, const std::string& component) {
+LoadedComponent RunnerClient::load(const fs::path& folder, const std::string& component,
+                                   const std::atomic<bool>* cancel) {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
   wire::Frame reply;
   const json r = impl_->request(
       {{"op", "load"}, {"folder", folder.string()}, {"component", component}}, {}, reply,
-      "load " + component, nullptr,
+      "load " + component, cancel,
       [this](const std::string& e, const std::string& d, bool l) { notify(e, d, l); });
   LoadedComponent c;
   std::lock_guard<std::mutex> state(impl_->stateMutex);
@@ -556,7 +564,7 @@ RunnerStatus RunnerClient::runnerStatus() const {
 void RunnerClient::start() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
   if (impl_->alive()) return;
-  impl_->spawn();
+  impl_->spawn(nullptr);
   notify("runner-start", "pid " + std::to_string(impl_->status.pid), false);
 }
 

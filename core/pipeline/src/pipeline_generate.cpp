@@ -197,7 +197,7 @@ class FieldGenerator {
                  const GenerateOptions& options, Progress& progress)
       : options_(options) {
     progress.stage("loading generator");
-    handle_ = models.acquire(ModelRole::Generator);
+    handle_ = models.acquire(ModelRole::Generator, progress.cancelFlag());
     const PackageManifest& manifest = handle_.manifest();
     const StageSpec& encodeStage = pickStage(manifest, "encode", 0);
     const StageSpec& decodeStage = pickStage(manifest, "decode", 1);

@@ -161,7 +161,7 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
   if (mesh.faces.empty()) throw InputError("mesh", "no faces to segment");
   if (options.samplePoints < 16) throw UsageError("segment: samplePoints must be at least 16");
   progress.stage("loading segmenter");
-  ModelHandle handle = models.acquire(ModelRole::Segmenter);
+  ModelHandle handle = models.acquire(ModelRole::Segmenter, progress.cancelFlag());
   const auto& manifest = handle.manifest();
   if (manifest.stages.empty() || manifest.components.empty())
     throw ModelError("model package " + manifest.name + ": manifest.json: stages: none declared");

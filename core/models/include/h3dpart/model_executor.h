@@ -47,9 +47,10 @@ class ModelExecutor {
 
   // Loads component `component` of the package in `folder` onto the host and
   // checks it against its contract with a dry run. ModelError when refused,
-  // RunnerError when the runner ended.
-  virtual LoadedComponent load(const std::filesystem::path& folder,
-                               const std::string& component) = 0;
+  // RunnerError when the runner ended, CancelledError when `cancel` (may be
+  // null) was set meanwhile.
+  virtual LoadedComponent load(const std::filesystem::path& folder, const std::string& component,
+                               const std::atomic<bool>* cancel) = 0;
   // Weights to the device (or, cpuFallback, to the CPU); returns the bytes
   // they take there. OutOfMemoryError when they do not fit.
   virtual std::uint64_t toDevice(std::uint64_t id, bool cpuFallback, bool half) = 0;

@@ -100,8 +100,10 @@ class ModelManager {
 
   // The registered package of a role (the first valid one), loaded on demand.
   // Throws ModelError when none is usable, OutOfMemoryError when it cannot fit.
-  ModelHandle acquire(ModelRole role);
-  ModelHandle acquire(const std::string& name);
+  // A cancel flag (may be null) set while the model loads ends the load
+  // (CancelledError); the model is left unloaded, not failed.
+  ModelHandle acquire(ModelRole role, const std::atomic<bool>* cancel = nullptr);
+  ModelHandle acquire(const std::string& name, const std::atomic<bool>* cancel = nullptr);
 
   // UI "Load": resident now (no operation ends, so Sequential keeps it until
   // another model is needed or unload()); Budget may evict others for it.

@@ -40,7 +40,8 @@ class RunnerClient : public ModelExecutor {
   bool deviceIsCpu() const override;
   bool deviceSharesHost() const override;
   bool supportsHalf() const override;
-  LoadedComponent load(const std::filesystem::path& folder, const std::string& component) override;
+  LoadedComponent load(const std::filesystem::path& folder, const std::string& component,
+                       const std::atomic<bool>* cancel) override;
   std::uint64_t toDevice(std::uint64_t id, bool cpuFallback, bool half) override;
   void toHost(std::uint64_t id) override;
   void drop(std::uint64_t id) override;

@@ -38,6 +38,10 @@ class ModelPanel : public QWidget {
   QComboBox* policyBox() const { return policy_; }
   QString stateText(const QString& model) const;  // the State cell of a model's row
   QString deviceNote() const;
+  QString runnerText() const;
+  const MemoryChart& chart() const {
+    return *chart_;
+  }  // the runner row: pid, state, RSS, device bytes, start time
   int redraws() const { return redraws_; }  // how often the snapshot changed the view
 
   // Settings applied at start-up and remembered (QSettings).
@@ -55,6 +59,7 @@ class ModelPanel : public QWidget {
   InferenceEngine& engine_;
   QTimer* timer_;
   QLabel* deviceLabel_;
+  QLabel* runnerLabel_;
   QTableWidget* table_;
   QPushButton* load_;
   QPushButton* unload_;
@@ -63,6 +68,7 @@ class ModelPanel : public QWidget {
   QComboBox* policy_;
   QDoubleSpinBox* vramBudget_;
   QDoubleSpinBox* ramBudget_;
+  QDoubleSpinBox* keepAlive_;
   QComboBox* device_;
   QCheckBox* verbose_;
   QPlainTextEdit* log_;
