@@ -3,6 +3,7 @@
 // broken model packages, Ctrl-C.
 #include <signal.h>
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -54,6 +55,8 @@ class TestCli : public QObject {
     QTest::newRow("bad resolution")
         << QStringList{"generate", "a.obj", "-o", "b.glb", "--resolution", "2"}
         << "between 8 and 512";
+    QTest::newRow("bad triangle budget")
+        << QStringList{"generate", "a.obj", "-o", "b.glb", "--max-triangles", "3"} << "at least 4";
     QTest::newRow("bad device") << QStringList{"run", "a.obj", "-o", "b.glb", "--device", "tpu"}
                                 << "--device";
     QTest::newRow("bad policy") << QStringList{"models", "--policy", "hoard"} << "--policy";
@@ -148,6 +151,32 @@ class TestCli : public QObject {
     const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
     QVERIFY(json["output_parts"].toInt() >= 2);
     QVERIFY(!json["stages_s"].toObject().contains("segment"));  // labels given: no segmentation
+  }
+
+  // --max-triangles caps every part, in a single run and in a batch (whose
+  // jobs once dropped it); the default run above is heavier.
+  void generateKeepsTheTriangleBudget() {
+    const QString labels = path("seg.labels");
+    QVERIFY(QFileInfo::exists(labels) && QFileInfo::exists(path("gen.obj")));
+    const std::size_t automatic = h3d::importMesh(path("gen.obj").toStdString()).faces.size();
+    const QString out = path("budget.obj"), report = path("budget.json");
+    const Result r = runCli({"generate", kSample, "-o", out, "--labels", labels, "--max-triangles",
+                             "200", "--json", report});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile rf(report);
+    QVERIFY(rf.open(QIODevice::ReadOnly));
+    const int parts = QJsonDocument::fromJson(rf.readAll()).object()["output_parts"].toInt();
+    QVERIFY(parts >= 2);
+    const std::size_t capped = h3d::importMesh(out.toStdString()).faces.size();
+    QVERIFY2(capped <= std::size_t(200 * parts), qPrintable(QString::number(capped)));
+    QVERIFY2(capped < automatic, qPrintable(QString("%1 vs %2").arg(capped).arg(automatic)));
+    const QString dir = path("budget-batch");
+    const Result b = runCli({"generate", kSample, "--out-dir", dir, "--labels", labels, "--format",
+                             "obj", "--max-triangles", "200", "--quiet"});
+    QVERIFY2(b.exitCode == 0, qPrintable(b.err));
+    const QStringList made = QDir(dir).entryList({"*.obj"}, QDir::Files);
+    QCOMPARE(made.size(), 1);
+    QCOMPARE(h3d::importMesh((dir + "/" + made.front()).toStdString()).faces.size(), capped);
   }
 
   void labelsFileOfWrongLength() {

@@ -280,6 +280,51 @@ class TestPipeline : public QObject {
   // A thick rod ending on a thin plate: the rod's cap where the plate cut it
   // stays inside the plate (a dome as high as on a free tube would come out
   // of the plate's far side and show there).
+  // A thin plate with a wide island in its top face (the island another
+  // part): the plate's cap over the hole can neither lie on the island (it
+  // would show through it) nor dive as deep as a free cap (it would come out
+  // underneath); it follows the plate's inside, and so do its faces.
+  void capFollowsTheInsideOfAThinPlate() {
+    const fixtures::Sdf plate = fixtures::box({0, 0, 0}, {0.7f, 0.7f, 0.04f});
+    fixtures::Shape shape = fixtures::fuse({plate}, 0.02f);
+    for (std::size_t f = 0; f < shape.mesh.faces.size(); ++f) {
+      const Vec3 c = shape.mesh.faceCentroid(f);
+      shape.labels[f] = c.z > 0.03f && std::fabs(c.x) < 0.4f && std::fabs(c.y) < 0.4f ? 1 : 0;
+    }
+    Segmentation seg;
+    seg.faceLabels = shape.labels;
+    refreshParts(shape.mesh, seg);
+    GenerateOptions options;
+    options.onlyParts = {0};
+    Progress progress;
+    const GeneratedParts gen = generate(shape.mesh, seg, *models_, options, progress);
+    QCOMPARE(gen.parts.size(), std::size_t(1));
+    const Mesh& body = gen.parts.front().mesh;
+    QVERIFY(detail::isClosedManifold(body));
+    const Mesh own = detail::facesWithLabel(shape.mesh, seg.faceLabels, 0);
+    QVERIFY(body.vertices.size() > own.vertices.size());  // it has a cap
+    std::vector<char> isCap(body.vertices.size(), 0);
+    for (std::size_t v = own.vertices.size(); v < body.vertices.size(); ++v) {
+      isCap[v] = 1;
+      const Vec3& p = body.vertices[v];
+      // inside; away from the island's rim, clearly under the island
+      const float fromRim = std::min(0.4f - std::fabs(p.x), 0.4f - std::fabs(p.y));
+      QVERIFY2(
+          plate(p) < (fromRim > 0.1f ? -0.005f : 0.f),
+          qPrintable(
+              QString("cap vertex %1 %2 %3: plate %4").arg(p.x).arg(p.y).arg(p.z).arg(plate(p))));
+    }
+    std::size_t capFaces = 0;
+    for (const Triangle& t : body.faces) {
+      if (!isCap[t[0]] && !isCap[t[1]] && !isCap[t[2]]) continue;
+      ++capFaces;
+      const Vec3 c = (body.vertices[t[0]] + body.vertices[t[1]] + body.vertices[t[2]]) / 3.f;
+      QVERIFY2(plate(c) < 0.f,
+               qPrintable(QString("cap face at %1 %2 %3").arg(c.x).arg(c.y).arg(c.z)));
+    }
+    QVERIFY(capFaces > 0);
+  }
+
   void capStaysInsideAThinNeighbour() {
     const std::vector<fixtures::Sdf> prims{fixtures::box({0, 0, 0.62f}, {0.7f, 0.7f, 0.03f}),
                                            fixtures::cylinderZ({0, 0, 0.2f}, 0.3f, 0.4f)};

@@ -7,6 +7,7 @@
 #include <QDropEvent>
 #include <QFile>
 #include <QMimeData>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -181,6 +182,40 @@ class TestUiWindow : public QObject {
     window_->viewer().setExplode(0.6);
     shot("window_generated_exploded");
     window_->viewer().setExplode(0.0);
+  }
+
+  // The toolbar's triangle budget goes to the generate job: every generated
+  // part at most that many triangles; 0 reads "auto" and gives the default.
+  void triangleBudgetCapsTheGeneratedParts() {
+    openAndWait(uitest::samplePath("table.glb"));
+    auto* budget = window_->findChild<QSpinBox*>("maxTrianglesSpin");
+    QVERIFY(budget);
+    QCOMPARE(budget->value(), 0);
+    QCOMPARE(budget->text(), QStringLiteral("auto"));
+    QCOMPARE(window_->jobs().generateOptions().maxTriangles, std::size_t(0));
+    window_->segmentAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window_->document().hasSegmentation(), 240000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 240000);
+    budget->setValue(300);
+    QCOMPARE(window_->jobs().generateOptions().maxTriangles, std::size_t(300));
+    window_->generateAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window_->document().hasGenerated(), 240000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->jobs().running(), 240000);
+    std::size_t largest = 0;
+    for (const auto& part : window_->document().generated()->parts) {
+      QVERIFY(!part.mesh.faces.empty());
+      largest = std::max(largest, part.mesh.faces.size());
+    }
+    QVERIFY2(largest <= 300, qPrintable(QString::number(largest)));
+    budget->setValue(0);
+    QCOMPARE(window_->jobs().generateOptions().maxTriangles, std::size_t(0));
+    const auto* capped = window_->document().generated().get();
+    window_->generateAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window_->document().generated().get() != capped, 240000);
+    largest = 0;
+    for (const auto& part : window_->document().generated()->parts)
+      largest = std::max(largest, part.mesh.faces.size());
+    QVERIFY2(largest > 300, qPrintable(QString::number(largest)));  // the table's own triangles
   }
 
   void exportWritesEachFormat_data() {

@@ -128,6 +128,7 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
     go.seed = options.seed;
     go.resolution = options.resolution;
     go.maxTriangles = options.maxTriangles;
+    go.keepVisibleSurface = !options.fieldOnly;
     try {
       parts = generate(mesh, seg, *manager, go, progress).parts;
     } catch (const NoResultError& e) {

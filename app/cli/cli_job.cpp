@@ -123,6 +123,8 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
     GenerateOptions go;
     go.seed = options.seed;
     go.resolution = options.resolution;
+    go.maxTriangles = options.maxTriangles;
+    go.keepVisibleSurface = !options.fieldOnly;
     parts = generate(mesh, seg, manager, go, progress).parts;
     result.stages["generate"] = secondsSince(t);
   }

@@ -36,11 +36,13 @@ commands:
   segment IN -o OUT [--face-labels FILE] [--json REPORT] [--seed N] [--no-postprocess]
       split IN into parts; OUT (.glb/.obj/.ply) holds the input cut by part;
       --face-labels writes one part label per imported triangle, one a line
-  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--json REPORT]
+  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--field] [--json REPORT]
       generate a closed mesh per part; segments first unless --labels gives
       the face labels (the file --face-labels wrote); --max-triangles caps
-      each part's triangles (default: 1.5x the part's input triangles plus caps)
-  run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--json REPORT]
+      each part's triangles (default: 1.5x the part's input triangles plus caps);
+      --field makes every part from the generator's field instead of keeping
+      its own input triangles closed by caps
+  run IN -o OUT [--face-labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--field] [--json REPORT]
       segment, then generate
   segment|generate|run IN... --out-dir DIR [batch options]
       batch mode: many inputs (files, folders, glob patterns, --from LIST),
@@ -145,6 +147,8 @@ Options parseOptions(const std::vector<std::string>& args) {
       const auto n = parseUnsigned(a, need(i));
       if (n != 0 && n < 4) throw UsageError("--max-triangles: must be 0 (automatic) or at least 4");
       o.maxTriangles = static_cast<std::size_t>(n);
+    } else if (a == "--field") {
+      o.fieldOnly = true;
     } else if (a == "--out-dir") {
       o.outDir = need(i);
       if (o.outDir.empty()) throw UsageError("--out-dir: needs a folder");

@@ -25,6 +25,7 @@ struct Options {
   std::uint64_t seed = 0;
   int resolution = 64;
   std::size_t maxTriangles = 0;  // generate/run: per part, 0 = automatic
+  bool fieldOnly = false;        // generate/run: every part from the generator's field
   bool postprocess = true;
   bool json = false;  // models/bench: print JSON on stdout
   bool quiet = false;

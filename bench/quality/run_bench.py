@@ -50,9 +50,11 @@ def ensure_shapes(folder, names, res, n_random):
 
 
 class CliRunner:
-    def __init__(self, exe, models=None, resolution=None):
+    def __init__(self, exe, models=None, resolution=None, field=False, labels_dir=None):
         self.exe = exe
         self.resolution = resolution
+        self.field = field
+        self.labels_dir = labels_dir
         self.models = models
         self.tmp = tempfile.mkdtemp(prefix="h3dbench-")
 
@@ -66,6 +68,11 @@ class CliRunner:
 
     def segment(self, path, v, f):
         lab_file = os.path.join(self.tmp, "labels.txt")
+        if self.labels_dir:  # labels of an earlier run of the same segmenter, when there
+            os.makedirs(self.labels_dir, exist_ok=True)
+            lab_file = os.path.join(self.labels_dir, os.path.basename(path) + ".labels")
+            if os.path.exists(lab_file):
+                return np.loadtxt(lab_file, dtype=np.int64).reshape(-1)
         self._cmd("segment", path, "-o", os.path.join(self.tmp, "seg.glb"), "--face-labels", lab_file)
         return np.loadtxt(lab_file, dtype=np.int64).reshape(-1)
 
@@ -78,6 +85,8 @@ class CliRunner:
         out = os.path.join(self.tmp, "gen.glb")
         # the labels of the segment step, so generate is timed alone and uses the same parts
         extra = ["--resolution", str(self.resolution)] if self.resolution else []
+        if self.field:
+            extra.append("--field")
         self._cmd("generate", path, "--labels", self._labels_file(lab), "-o", out,
                   "--json", os.path.join(self.tmp, "gen.json"), *extra)
         parts = []
@@ -117,6 +126,10 @@ def main():
     ap.add_argument("--res", type=int, default=112)
     ap.add_argument("--no-generate", action="store_true")
     ap.add_argument("--resolution", type=int, help="generate --resolution (CLI default when absent)")
+    ap.add_argument("--field", action="store_true",
+                    help="generate --field: every part from the generator's field")
+    ap.add_argument("--labels-dir", help="keep the segment step's labels here and reuse them on the next "
+                    "run (so two generators are compared on the same parts; segment time then is 0)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -128,7 +141,7 @@ def main():
     if not args.cli and not args.emulate and os.path.exists(default_cli):
         args.cli = default_cli
     if args.cli:
-        runner = CliRunner(args.cli, args.models, args.resolution)
+        runner = CliRunner(args.cli, args.models, args.resolution, args.field, args.labels_dir)
     else:
         runner = EmuRunner(args.emulate or os.path.join(HERE, "..", "..", "build", "release", "share", "h3dpart", "models"))
 

@@ -74,11 +74,12 @@ SurfaceQuery::SurfaceQuery(const Mesh& mesh) : mesh_(mesh) {
   }
 }
 
-float SurfaceQuery::signedDistance(const Vec3& p, float radius) const {
+Nearest SurfaceQuery::nearest(const Vec3& p, float radius) const {
   float best = std::numeric_limits<float>::infinity();
   float sign = 1.f;
   float bestAlong = -1.f;
-  if (start_.empty()) return best;
+  Nearest result;
+  if (start_.empty()) return result;
   // growing cubes of cells, so a near surface costs a few cells however
   // large the radius allowed
   for (float reach = std::min(cell_, radius);; reach = std::min(2.f * reach, radius)) {
@@ -108,15 +109,18 @@ float SurfaceQuery::signedDistance(const Vec3& p, float radius) const {
                                             mesh_.vertices[t[2]] - mesh_.vertices[t[0]]));
             const float along = d > 0 ? dot(p - q, n) / d : 0.f;
             if (d < best * 0.9999f - 1e-9f || std::fabs(along) > bestAlong) {
+              if (d < best) result.point = q;
               best = std::min(best, d);
               bestAlong = std::fabs(along);
               sign = along < 0 ? -1.f : 1.f;
+              result.normal = n;
             }
           }
         }
     if (best <= reach || reach >= radius) break;
   }
-  return best * sign;
+  if (best != std::numeric_limits<float>::infinity()) result.distance = best * sign;
+  return result;
 }
 
 }  // namespace h3d::detail

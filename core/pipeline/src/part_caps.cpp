@@ -64,12 +64,101 @@ void strip(const std::vector<std::uint32_t>& a, const std::vector<double>& ua,
 // How far the cap goes from the membrane towards the thin plate (0..1).
 constexpr double kBulge = 0.5;
 
+// How far in a cap vertex should be: a share of its distance from the
+// border, so the cap dives in as it leaves the border.
+constexpr float kDepthPerBorderDistance = 0.15f;
+
+// The cap `x` (free vertices by column) moved inside the shape: each vertex
+// taken to about kDepthPerBorderDistance of its distance from the border
+// inside, then every vertex pulled halfway to the mean of its neighbours, in
+// turns, and a last move in; then deeper where a face's centre still shows.
+// Replaces `x` when the check finds its vertices no more exposed than
+// `fewest` (the check's figure for `x`) and fewer faces show.
+void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>>& nb,
+                  const std::unordered_map<std::uint32_t, int>& column,
+                  const std::vector<Triangle>& faces, const std::vector<Vec3>& border,
+                  const CapCheck& check, const CapInside& inside, double fewest, Eigen::MatrixXd& x,
+                  const std::vector<Vec3>& vertices) {
+  const std::size_t free = column.size();
+  std::vector<Vec3> p(free), next(free);
+  std::vector<std::vector<int>> freeNb(free);
+  std::vector<Vec3> fixedSum(free, Vec3{0, 0, 0});
+  std::vector<float> count(free, 0.f);
+  for (const auto& [v, c] : column) {
+    const auto uc = static_cast<std::size_t>(c);
+    p[uc] =
+        Vec3{static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
+    for (std::uint32_t u : nb.at(v)) {
+      auto it = column.find(u);
+      if (it != column.end())
+        freeNb[uc].push_back(it->second);
+      else
+        fixedSum[uc] += vertices[u];
+      count[uc] += 1.f;
+    }
+  }
+  auto toBorder = [&](const Vec3& q) {
+    float d = INFINITY;
+    for (const Vec3& b : border) d = std::min(d, length(q - b));
+    return d;
+  };
+  std::vector<float> deeper(free, 1.f);  // raised where a face between vertices showed
+  auto at = [&](std::uint32_t v) {
+    auto it = column.find(v);
+    return it == column.end() ? vertices[v] : p[static_cast<std::size_t>(it->second)];
+  };
+  auto moveIn = [&] {
+    for (std::size_t c = 0; c < free; ++c)
+      p[c] = inside(p[c], deeper[c] * kDepthPerBorderDistance * toBorder(p[c]));
+  };
+  auto facesShowing = [&](bool mark) {
+    std::size_t showing = 0;
+    for (const Triangle& t : faces) {
+      const Vec3 centre = (at(t[0]) + at(t[1]) + at(t[2])) * (1.f / 3.f);
+      const float want = 0.5f * kDepthPerBorderDistance * toBorder(centre);
+      if (want <= 0 || inside(centre, want) == centre) continue;
+      ++showing;
+      if (!mark) continue;
+      for (std::uint32_t v : t) {
+        auto it = column.find(v);
+        if (it != column.end()) {
+          float& d = deeper[static_cast<std::size_t>(it->second)];
+          d = std::min(d * 1.6f, 5.f);
+        }
+      }
+    }
+    return showing;
+  };
+  const std::size_t facesBefore = facesShowing(false);
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    moveIn();
+    for (std::size_t c = 0; c < free; ++c) {
+      Vec3 mean = fixedSum[c];
+      for (int u : freeNb[c]) mean += p[static_cast<std::size_t>(u)];
+      next[c] = count[c] > 0 ? p[c] * 0.5f + mean * (0.5f / count[c]) : p[c];
+    }
+    p.swap(next);
+  }
+  moveIn();
+  // Vertices inside do not make faces inside where the shape is concave (a
+  // chord under a socket's surface): the vertices of a face whose centre
+  // shows go deeper, a few times.
+  for (int pass = 0; pass < 3 && facesShowing(true) > 0; ++pass) moveIn();
+  const double refined = check(border, p);
+  const std::size_t showing = facesShowing(false);
+  if (refined > fewest || (refined == fewest && showing >= facesBefore)) return;
+  for (std::size_t c = 0; c < free; ++c)
+    for (int a = 0; a < 3; ++a) x(static_cast<long>(c), a) = p[c][a];
+}
+
 // Positions of the cap's free vertices (every ring but the border, and the
 // centre): the thin plate minimises sum |L x|^2 over the border and free
 // vertices (L the uniform Laplacian over the cap plus the surface edges at
 // the border), the membrane solves L x = 0 on the free vertices.
 bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surfaceNeighbours,
-          std::uint32_t firstNew, std::vector<Vec3>& vertices, const CapCheck& check) {
+          std::uint32_t firstNew, std::vector<Vec3>& vertices, const CapCheck& check,
+          const CapInside& inside) {
   std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> nb;
   for (const Triangle& t : cap.faces)
     for (int e = 0; e < 3; ++e) {
@@ -150,12 +239,15 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   struct Shape {
     double bulge, sink;
   };
-  static constexpr Shape kShapes[] = {{kBulge, 0}, {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
-                                      {0, 0.15},   {0, 0.3},        {0, 0.6}};
+  // unchecked: halfway; checked: the thin plate first (the deepest that hides)
+  static constexpr Shape kShapes[] = {{1.0, 0},        {0.75, 0},       {kBulge, 0},
+                                      {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
+                                      {0, 0.15},       {0, 0.3},        {0, 0.6}};
   std::vector<Vec3> inner(static_cast<std::size_t>(free));
-  std::size_t fewest = SIZE_MAX;
+  double fewest = INFINITY;
   Eigen::MatrixXd chosen;
   for (const Shape& shape : kShapes) {
+    if (!check && shape.bulge > kBulge) continue;
     Eigen::MatrixXd x = flat + shape.bulge * (thinPlate - flat);
     for (int c = 0; c < free; ++c)
       for (int a = 0; a < 3; ++a)
@@ -167,13 +259,15 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     for (int c = 0; c < free; ++c)
       inner[static_cast<std::size_t>(c)] = Vec3{
           static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
-    const std::size_t exposed = check(border, inner);
+    const double exposed = check(border, inner);
     if (exposed < fewest) {
       fewest = exposed;
       chosen = x;
     }
     if (exposed == 0) break;
   }
+  if (fewest > 0 && fewest != INFINITY && inside)
+    followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices);
   for (const auto& [v, c] : column)
     vertices[v] = Vec3{static_cast<float>(chosen(c, 0)), static_cast<float>(chosen(c, 1)),
                        static_cast<float>(chosen(c, 2))};
@@ -223,7 +317,8 @@ bool splitPinchedVertices(Mesh& mesh) {
 
 }  // namespace
 
-bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check) {
+bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
+                   const CapInside& inside) {
   if (capFaces) *capFaces = 0;
   if (result.faces.empty()) return false;
   Mesh surface = result;
@@ -273,7 +368,9 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check) {
     if (!(perimeter > 0)) return false;
     for (double& x : u) x /= perimeter;
     const int m = static_cast<int>(loop.size());
-    const int ringCount = std::clamp(static_cast<int>(std::lround(m / (4.0 * M_PI))), 1, 8);
+    // rings (at least 2, so a small cap can bend to follow a curved
+    // neighbour from inside)
+    const int ringCount = std::clamp(static_cast<int>(std::lround(m / (4.0 * M_PI))), 2, 8);
     Vec3 centroid{0, 0, 0};
     for (std::uint32_t v : loop) centroid += vertices[v];
     centroid = centroid / static_cast<float>(m);
@@ -302,7 +399,7 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check) {
     const auto& last = cap.rings.back();
     for (std::size_t j = 0; j < last.size(); ++j)
       cap.faces.push_back({last[(j + 1) % last.size()], last[j], cap.centre});
-    if (!fair(cap, neighbours, firstNew, vertices, check)) return false;
+    if (!fair(cap, neighbours, firstNew, vertices, check, inside)) return false;
     added.insert(added.end(), cap.faces.begin(), cap.faces.end());
   }
   Mesh closed;

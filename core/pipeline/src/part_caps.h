@@ -26,9 +26,20 @@ Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
 // is not a closed 2-manifold; `capFaces` gets the triangles added.
 // `check`, when given, counts the cap vertices that would show (outside the
 // whole shape); a cap it finds exposed is made flatter (down to the membrane)
-// until none are, or the fewest.
+// until none are, or the least exposed.
+// With a check, the fullest shape is tried first (the thin plate itself, so
+// the cap continues the part the way it was going), then flatter, then sunk.
+// `inside`, when given, moves a point to about `depth` inside the whole shape
+// (less where the shape is thinner than that); when no shape is hidden, the
+// fewest-exposed cap's vertices are moved in with it and smoothed, in turns,
+// so the cap follows the inside of its neighbours (kept when the check finds
+// it no more exposed).
+// A check returns how exposed the inner vertices are (0: hidden; a count of
+// exposed vertices, or a sum of how far each is from hidden).
 using CapCheck =
-    std::function<std::size_t(const std::vector<Vec3>& border, const std::vector<Vec3>& inner)>;
-bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {});
+    std::function<double(const std::vector<Vec3>& border, const std::vector<Vec3>& inner)>;
+using CapInside = std::function<Vec3(const Vec3& p, float depth)>;
+bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {},
+                   const CapInside& inside = {});
 
 }  // namespace h3d::detail

@@ -359,17 +359,43 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
   std::unique_ptr<FieldGenerator> field;        // made on first need
   std::unique_ptr<detail::SurfaceQuery> shape;  // the whole input, for the caps
   // A cap vertex shows when it is not inside the whole shape by a margin that
-  // grows with its distance from the border (the cap must dive in, not hug).
+  // grows with its distance from the border (the cap must dive in, not hug),
+  // up to a few thousandths of the shape's diagonal (deep enough not to show
+  // through, and what a thin neighbour leaves room for).
+  const float diagonal = std::max(mesh.bounds().diagonal(), 1e-6f);
+  const float enoughDepth = 0.004f * diagonal;
   const detail::CapCheck hidden = [&](const std::vector<Vec3>& border,
                                       const std::vector<Vec3>& inner) {
     if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
-    std::size_t exposed = 0;
+    // the sum of how far each vertex is from that depth
+    double exposed = 0;
     for (const Vec3& p : inner) {
       float toBorder = INFINITY;
       for (const Vec3& b : border) toBorder = std::min(toBorder, length(p - b));
-      if (shape->signedDistance(p, toBorder * 1.01f + tolerance) > -0.15f * toBorder) ++exposed;
+      const float depth = std::min(0.15f * toBorder, enoughDepth);
+      const float reach = toBorder * 1.01f + tolerance;
+      const float d = std::min(shape->signedDistance(p, reach), reach);
+      if (d > -depth) exposed += static_cast<double>(d + depth);
     }
     return exposed;
+  };
+  // A point moved about `depth` in from the nearest surface, or to where the
+  // shape is thickest along that way when it is thinner than that.
+  const detail::CapInside inside = [&](const Vec3& p, float depth) {
+    if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
+    const detail::Nearest near = shape->nearest(p, 0.25f * diagonal);
+    if (!near.found() || near.distance <= -depth) return p;
+    Vec3 best = p;
+    float bestDistance = near.distance;
+    for (const float share : {1.f, 0.5f, 0.2f}) {
+      const Vec3 x = near.point - near.normal * (share * depth);
+      const float d = shape->signedDistance(x, 2.f * depth + tolerance);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = x;
+      }
+    }
+    return best;
   };
   GeneratedParts result;
   for (std::size_t t = 0; t < todo.size(); ++t) {
@@ -387,7 +413,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
                         boxEdited(segmentation.parts[uk].box, faceBoxes[uk], tolerance);
     if (options.keepVisibleSurface && !edited) {
       part.mesh = detail::facesWithLabel(mesh, segmentation.faceLabels, k);
-      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden);
+      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden, inside);
     }
     if (!kept) {
       if (!field)
