@@ -311,7 +311,9 @@ class TestRunner : public QObject {
     ::kill(parent, SIGKILL);
     QVERIFY(cli.waitForFinished(60000));
     QVERIFY(waitFor([&] { return runnersOf(parent).empty(); }));
-    for (int pid : runners) QVERIFY(!processAlive(pid));
+    // (a killed process may still be tearing down a moment after its
+    // command line went: wait for it to be gone, a hang guard)
+    for (int pid : runners) QVERIFY(waitFor([&] { return !processAlive(pid); }));
   }
 
   // A sequential CLI run leaves no runner behind.
