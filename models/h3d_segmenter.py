@@ -2,37 +2,58 @@
 
 It sees only the sampled surface (points, outward normals) and prompt points.
 
-1. k-NN graph over the samples. Each edge gets an affinity that is low where
+0. The graph is built on an even subsample of at most `max_points` samples
+   (10k; the host sends 20k); every other sample takes the part of its
+   nearest subsample point.
+1. k-NN graph over the samples (a grid, then a top-k over each query's
+   candidates in a padded row). Each edge gets an affinity that is low where
    the surface folds inwards (concave: the normals turn towards each other)
    and where the local thickness changes (shape diameter, below).
-2. Shape diameter: for a subsample of points, the depth along the inward
-   normal to the first sample of the opposite wall (a narrow cone, the wall's
-   normal facing along the ray). Limbs are thinner than the body they join,
-   so a smooth join is a thickness jump even where there is no crease.
+2. Shape diameter: for a few points of every patch, the depth along the
+   inward normal to the first sample of the opposite wall (a narrow cone, the
+   wall's normal facing along the ray, deeper than `min_depth` spacings).
+   Limbs are thinner than the body they join, so a smooth join is a
+   thickness jump even where there is no crease. A ray that meets no wall (a
+   rim, an open edge) says nothing: a patch's thickness is the median of its
+   rays that hit, and a patch without any gets no thickness term.
 3. Over-segmentation: ~400 seeds by farthest-point sampling; every point goes
    to the nearest seed along the graph, with edge lengths inflated at
    concavities (Bellman-Ford relaxation), so patches do not straddle creases.
 4. Patch graph: the summed affinities of the edges between two patches.
-5. Recursive normalized cut (Shi & Malik): the Fiedler vector of the
-   normalized Laplacian of a segment's patch graph, the best sweep cut along
-   it; the segment is split while that cut's Ncut value is below `tau`, both
-   sides keep at least `min_frac` of the samples, and either the cut is a
-   very narrow neck (Ncut below `tau_neck`) or it follows weak edges: its
-   Ncut is under `max_ratio` times the same cut's Ncut on the bare edge
-   counts. A narrow neck (a limb, a handle), a crease or a thickness jump
-   makes a cheap cut; a compact blob or a broad plate makes none, so the
-   part count follows the shape.
+5. Recursive normalized cut (Shi & Malik): the eigenvector of the second
+   smallest eigenvalue of the normalized Laplacian of a segment's patch
+   graph (block inverse iteration from the patch centres' coordinates, then
+   Rayleigh-Ritz: a Cholesky factor per segment instead of a full O(m^3)
+   eigendecomposition), the best sweep cut along it; the segment is split
+   while that cut's Ncut value is below `tau`, both sides keep at least
+   `min_frac` of the samples, and either the cut is a very narrow neck (Ncut
+   below `tau_neck`) or it follows weak edges: its Ncut is under `max_ratio`
+   times the same cut's Ncut on the bare edge counts. A qualifying cut with
+   a side below `min_frac` (a speck hanging by a thread) peels the speck off
+   and goes on cutting the rest; peeled patches join the part they are most
+   strongly tied to. A narrow neck (a limb, a handle), a crease or a
+   thickness jump makes a cheap cut; a compact blob or a broad plate makes
+   none, so the part count follows the shape.
 
-Tuning (no fitted weights; a handful of thresholds tried by hand, all
-scale-free, on the PSB dev split with a Python driver that samples 20k points
-per mesh, seed 0; Rand index error over the 95 meshes):
+Tuning (no fitted weights; a handful of scale-free thresholds tried by hand,
+the same for every mesh). Earlier session: a Python driver, 20k samples per
+mesh, seed 0, Rand index error over the 95 PSB dev meshes:
   tau 0.08, sdf_weight 1, no ratio rule ............ 0.159 (tables, cups split in halves)
   + mean cut affinity < 0.85 ....................... 0.164
   sdf_weight 2 ..................................... 0.164
   tau 0.14 ......................................... 0.283 (over-segmented)
   ratio rule, tau_neck 0.03 ........................ cups/tables fixed, hands and
                                                      airplanes one part
-  ratio rule, tau_neck 0.045 (default) ............. see README "Figures"
+  ratio rule, tau_neck 0.045 ....................... 0.144 (CLI)
+This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
+  8k subsample, new k-NN / eigen / peeling ......... 0.136 (all 95)
+  min_depth 2 -> 0.5 ............................... cups no longer cut in pieces
+  tau_neck 0.045 -> 0.055 .......................... fewer under-segmented meshes
+  no thickness term from rays that miss ............ thin table tops whole again
+  max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
+  defaults, all 95 ................................. 0.123, prompt IoU 0.627
+  prompt_scale 1.3 (finer parts for clicks) ........ prompt IoU 0.610: left at 1
+  nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
 
 P = 0: one mask per part. P > 0: the part under each prompt point.
 Score of a part: how far its own best cut was from being taken (0.5..1).
