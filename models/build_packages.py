@@ -53,7 +53,7 @@ def write_package(folder, manifest, modules):
     os.replace(tmp, os.path.join(folder, "manifest.json"))
 
 
-def build_segmenter(out, tau=None):
+def build_segmenter(out, tuning=None):
     manifest = {
         "format": 1,
         "name": "h3dpart-segmenter-default",
@@ -73,11 +73,8 @@ def build_segmenter(out, tau=None):
         "memory": {"run_bytes": 256 << 20},
         "dry_run": {"N": 64, "P": 1, "K": 2, "M": 32},
     }
-    tuning = {}
-    if tau is not None:
-        tuning["tau"] = tau
     write_package(os.path.join(out, "segmenter"), manifest,
-                  [("segmenter.pt", h3d_segmenter.Segmenter(**tuning))])
+                  [("segmenter.pt", h3d_segmenter.Segmenter(**(tuning or {})))])
 
 
 def build_generator(out):
@@ -114,11 +111,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", required=True)
     ap.add_argument("--role", default="all", choices=["segmenter", "generator", "all"])
-    ap.add_argument("--tau", type=float, help="segmenter Ncut threshold (tuning; default in h3d_segmenter)")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="segmenter constructor argument (tuning; defaults in h3d_segmenter), repeatable")
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.role in ("segmenter", "all"):
-        build_segmenter(args.out, args.tau)
+        tuning = {}
+        for item in args.set:
+            name, _, value = item.partition("=")
+            tuning[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        build_segmenter(args.out, tuning)
     if args.role in ("generator", "all"):
         build_generator(args.out)
 

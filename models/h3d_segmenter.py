@@ -2,37 +2,58 @@
 
 It sees only the sampled surface (points, outward normals) and prompt points.
 
-1. k-NN graph over the samples. Each edge gets an affinity that is low where
+0. The graph is built on an even subsample of at most `max_points` samples
+   (10k; the host sends 20k); every other sample takes the part of its
+   nearest subsample point.
+1. k-NN graph over the samples (a grid, then a top-k over each query's
+   candidates in a padded row). Each edge gets an affinity that is low where
    the surface folds inwards (concave: the normals turn towards each other)
    and where the local thickness changes (shape diameter, below).
-2. Shape diameter: for a subsample of points, the depth along the inward
-   normal to the first sample of the opposite wall (a narrow cone, the wall's
-   normal facing along the ray). Limbs are thinner than the body they join,
-   so a smooth join is a thickness jump even where there is no crease.
+2. Shape diameter: for a few points of every patch, the depth along the
+   inward normal to the first sample of the opposite wall (a narrow cone, the
+   wall's normal facing along the ray, deeper than `min_depth` spacings).
+   Limbs are thinner than the body they join, so a smooth join is a
+   thickness jump even where there is no crease. A ray that meets no wall (a
+   rim, an open edge) says nothing: a patch's thickness is the median of its
+   rays that hit, and a patch without any gets no thickness term.
 3. Over-segmentation: ~400 seeds by farthest-point sampling; every point goes
    to the nearest seed along the graph, with edge lengths inflated at
    concavities (Bellman-Ford relaxation), so patches do not straddle creases.
 4. Patch graph: the summed affinities of the edges between two patches.
-5. Recursive normalized cut (Shi & Malik): the Fiedler vector of the
-   normalized Laplacian of a segment's patch graph, the best sweep cut along
-   it; the segment is split while that cut's Ncut value is below `tau`, both
-   sides keep at least `min_frac` of the samples, and either the cut is a
-   very narrow neck (Ncut below `tau_neck`) or it follows weak edges: its
-   Ncut is under `max_ratio` times the same cut's Ncut on the bare edge
-   counts. A narrow neck (a limb, a handle), a crease or a thickness jump
-   makes a cheap cut; a compact blob or a broad plate makes none, so the
-   part count follows the shape.
+5. Recursive normalized cut (Shi & Malik): the eigenvector of the second
+   smallest eigenvalue of the normalized Laplacian of a segment's patch
+   graph (block inverse iteration from the patch centres' coordinates, then
+   Rayleigh-Ritz: a Cholesky factor per segment instead of a full O(m^3)
+   eigendecomposition), the best sweep cut along it; the segment is split
+   while that cut's Ncut value is below `tau`, both sides keep at least
+   `min_frac` of the samples, and either the cut is a very narrow neck (Ncut
+   below `tau_neck`) or it follows weak edges: its Ncut is under `max_ratio`
+   times the same cut's Ncut on the bare edge counts. A qualifying cut with
+   a side below `min_frac` (a speck hanging by a thread) peels the speck off
+   and goes on cutting the rest; peeled patches join the part they are most
+   strongly tied to. A narrow neck (a limb, a handle), a crease or a
+   thickness jump makes a cheap cut; a compact blob or a broad plate makes
+   none, so the part count follows the shape.
 
-Tuning (no fitted weights; a handful of thresholds tried by hand, all
-scale-free, on the PSB dev split with a Python driver that samples 20k points
-per mesh, seed 0; Rand index error over the 95 meshes):
+Tuning (no fitted weights; a handful of scale-free thresholds tried by hand,
+the same for every mesh). Earlier session: a Python driver, 20k samples per
+mesh, seed 0, Rand index error over the 95 PSB dev meshes:
   tau 0.08, sdf_weight 1, no ratio rule ............ 0.159 (tables, cups split in halves)
   + mean cut affinity < 0.85 ....................... 0.164
   sdf_weight 2 ..................................... 0.164
   tau 0.14 ......................................... 0.283 (over-segmented)
   ratio rule, tau_neck 0.03 ........................ cups/tables fixed, hands and
                                                      airplanes one part
-  ratio rule, tau_neck 0.045 (default) ............. see README "Figures"
+  ratio rule, tau_neck 0.045 ....................... 0.144 (CLI)
+This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
+  8k subsample, new k-NN / eigen / peeling ......... 0.136 (all 95)
+  min_depth 2 -> 0.5 ............................... cups no longer cut in pieces
+  tau_neck 0.045 -> 0.055 .......................... fewer under-segmented meshes
+  no thickness term from rays that miss ............ thin table tops whole again
+  max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
+  defaults, all 95 ................................. 0.123, prompt IoU 0.627
+  prompt_scale 1.3 (finer parts for clicks) ........ prompt IoU 0.610: left at 1
+  nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
 
 P = 0: one mask per part. P > 0: the part under each prompt point.
 Score of a part: how far its own best cut was from being taken (0.5..1).
@@ -43,7 +64,61 @@ from typing import List, Tuple
 import torch
 from torch import Tensor, nn
 
-from h3d_models import grid_knn, surface_cell
+from h3d_models import surface_cell
+
+def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
+    """k nearest points among those in the 3x3x3 grid cells around each query
+    (as h3d_models.grid_knn, exact when the k-th neighbour is closer than
+    `cell`, missing ones +inf), by a top-k over every query's candidates laid
+    out in a padded row: no sort of all candidates, fewer gathers."""
+    dev = queries.device
+    m = queries.shape[0]
+    inf = float("inf")
+    lo = torch.minimum(points.min(dim=0).values, queries.min(dim=0).values) - cell
+    pc = torch.floor((points - lo) / cell).long() + 1
+    qc = torch.floor((queries - lo) / cell).long() + 1
+    dims = torch.maximum(pc.max(dim=0).values, qc.max(dim=0).values) + 2
+    d1 = int(dims[1].item())
+    d2 = int(dims[2].item())
+    key = (pc[:, 0] * d1 + pc[:, 1]) * d2 + pc[:, 2]
+    order = torch.argsort(key)
+    skey = key[order]
+    ucell, counts = torch.unique_consecutive(skey, return_counts=True)
+    starts = torch.cumsum(counts, 0) - counts
+    nu = ucell.shape[0]
+    offs: List[int] = []
+    for dx in range(-1, 2):
+        for dy in range(-1, 2):
+            for dz in range(-1, 2):
+                offs.append((dx * d1 + dy) * d2 + dz)
+    delta = torch.tensor(offs, dtype=torch.long, device=dev)
+    qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    nk = qkey.unsqueeze(1) + delta.unsqueeze(0)
+    pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
+    cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))     # [m,27]
+    st = starts[pos]
+    cum = torch.cumsum(cnt, 1)
+    tot = cum[:, 26]
+    base = st - (cum - cnt)                                                        # pos = base[slot] + j
+    spts = points[order]
+    # queries in order of their candidate count, so each chunk's rows pad to a similar length
+    qs = torch.argsort(tot)
+    out_d = torch.full([m, k], inf, device=dev)
+    out_i = torch.zeros(m, k, dtype=torch.long, device=dev)
+    chunk = 1024
+    for s in range(0, m, chunk):
+        qi = qs[s:s + chunk]
+        tq = tot[qi]
+        cmax = max(int(tq[-1].item()), k)
+        j = torch.arange(cmax, device=dev).unsqueeze(0).expand(qi.shape[0], cmax).contiguous()
+        slot = torch.searchsorted(cum[qi], j, right=True).clamp_max(26)
+        p = (base[qi].gather(1, slot) + j).clamp(0, points.shape[0] - 1)
+        d = (spts[p] - queries[qi].unsqueeze(1)).pow(2).sum(-1)
+        d = torch.where(j < tq.unsqueeze(1), d, torch.full_like(d, inf))
+        v, i = torch.topk(d, k, dim=1, largest=False, sorted=True)
+        out_d[qi] = v.sqrt()
+        out_i[qi] = order[p.gather(1, i)]
+    return out_d, out_i
 
 
 def farthest_points(points: Tensor, m: int) -> Tensor:
@@ -58,7 +133,7 @@ def farthest_points(points: Tensor, m: int) -> Tensor:
 
 
 def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float,
-                   cone: float, stride: int) -> Tensor:
+                   cone: float, stride: int, min_depth: float) -> Tensor:
     """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none."""
     n = points.shape[0]
     tgt = torch.arange(0, n, stride, device=points.device)
@@ -76,7 +151,7 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
         dd = tp2.unsqueeze(1) + q.pow(2).sum(1).unsqueeze(0) - 2.0 * (tp @ q.t())
         perp2 = (dd - t * t).clamp_min(0.0)
         facing = (tn @ d.t()) > 0.2
-        ok = (t > 2.0 * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
+        ok = (t > min_depth * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
         out.append(torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values)
     if len(out) == 0:
         return torch.zeros(0, device=points.device)
@@ -98,69 +173,175 @@ def graph_components(w: Tensor) -> Tensor:
     return lab
 
 
-def best_ncut(w: Tensor, w0: Tensor) -> Tuple[float, float, Tensor]:
-    """The lowest-Ncut sweep cut along the Fiedler vector of the affinities `w`:
-    (its Ncut value, that value over the same cut's Ncut on the plain edge
-    counts `w0` (below 1 where the cut follows weak edges), mask of one side)."""
+def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: int) -> Tensor:
+    """The eigenvectors of the r smallest non-trivial eigenvalues of the
+    normalized Laplacian `lap` (PSD, `null` its unit null vector), by block
+    inverse iteration from the columns of `start`, then Rayleigh-Ritz in the
+    block. Converges fast exactly where cheap cuts exist (small eigenvalues
+    well apart from the rest); the full eigendecomposition it replaces cost
+    O(m^3) per segment."""
+    m = lap.shape[0]
+    eye = torch.eye(m, dtype=lap.dtype, device=lap.device)
+    chol, info = torch.linalg.cholesky_ex(lap + 1e-7 * eye)
+    if int(info.item()) != 0 or start.shape[1] < r or m <= start.shape[1] + 1:
+        _, vec = torch.linalg.eigh(lap)
+        return vec[:, 1:1 + r]
+    v = start - null.unsqueeze(1) * (null.unsqueeze(0) @ start)
+    v = torch.linalg.qr(v).Q
+    for _ in range(iters):
+        v = torch.cholesky_solve(v, chol)
+        v = v - null.unsqueeze(1) * (null.unsqueeze(0) @ v)
+        v = torch.linalg.qr(v).Q
+    _, rq = torch.linalg.eigh(v.t() @ lap @ v)
+    return v @ rq[:, :r]
+
+
+def sweep_cuts(w: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+    """Every sweep cut along `y`: (the order, the cut weight and the left
+    side's degree sum at each of the m-1 positions)."""
     m = w.shape[0]
-    dg = w.sum(1)
-    dm = dg.clamp_min(1e-12).rsqrt()
-    lap = torch.eye(m, dtype=w.dtype, device=w.device) - dm.unsqueeze(1) * w * dm.unsqueeze(0)
-    _, vec = torch.linalg.eigh(lap)
-    y = vec[:, 1] * dm
     order = torch.argsort(y)
     wo = w[order][:, order]
     c = torch.cumsum(wo, 0)
     upper = torch.triu(torch.ones(m, m, dtype=w.dtype, device=w.device), 1)
     cut = (c * upper).sum(1)[:-1]
-    cv = torch.cumsum(dg[order], 0)
-    tot = cv[-1]
-    left = cv[:-1]
-    nc = cut / left.clamp_min(1e-12) + cut / (tot - left).clamp_min(1e-12)
-    i = int(torch.argmin(nc).item())
-    side = torch.zeros(m, dtype=torch.bool, device=w.device)
-    side[order[:i + 1]] = True
+    left = torch.cumsum(w.sum(1)[order], 0)[:-1]
+    return order, cut, left
+
+
+def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
+               max_ratio: float, min_size: float, nvec: int) -> Tuple[int, float, Tensor]:
+    """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
+    sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
+    eigenvalues of the normalized Laplacian, the lowest-Ncut one of each. It
+    qualifies when its Ncut is below `tau` and it is a very narrow neck
+    (Ncut below `tau_neck`) or follows weak edges (its Ncut over the same
+    cut's Ncut on the edge counts below `max_ratio`). Returns (1, Ncut,
+    side) for the cheapest qualifying cut that leaves `min_size` samples on
+    both sides; else (2, Ncut, speck) for the cheapest qualifying one with a
+    smaller side (a speck to peel off); else (0, the lowest Ncut, all)."""
+    m = w.shape[0]
+    dg = w.sum(1)
+    dm = dg.clamp_min(1e-12).rsqrt()
+    lap = torch.eye(m, dtype=w.dtype, device=w.device) - dm.unsqueeze(1) * w * dm.unsqueeze(0)
+    null = dg.clamp_min(0.0).sqrt()
+    null = null / null.norm().clamp_min(1e-12)
+    vecs = low_eigenvectors(lap, null, start, 24, min(nvec, m - 2)) * dm.unsqueeze(1)
+    tot = dg.sum()
     d0 = w0.sum(1)
-    cut0 = w0[side][:, ~side].sum()
-    nc0 = cut0 / d0[side].sum().clamp_min(1e-12) + cut0 / d0[~side].sum().clamp_min(1e-12)
-    val = float(nc[i].item())
-    return val, val / max(float(nc0.item()), 1e-12), side
+    tot0 = d0.sum()
+    total_size = size.sum()
+    best = [1e30, 1e30]
+    best_pos = [-1, -1]
+    best_vec = [0, 0]
+    lowest = 1e30
+    for r in range(vecs.shape[1]):
+        order, cut, left = sweep_cuts(w, vecs[:, r])
+        nc = cut / left.clamp_min(1e-12) + cut / (tot - left).clamp_min(1e-12)
+        # the lowest-Ncut position of this vector, if it qualifies
+        i = int(torch.argmin(nc).item())
+        v = float(nc[i].item())
+        lowest = min(lowest, v)
+        if v >= tau:
+            continue
+        left_side = torch.zeros(m, dtype=torch.bool, device=w.device)
+        left_side[order[:i + 1]] = True
+        # the same cut's Ncut on the plain edge counts
+        cut0 = w0[left_side][:, ~left_side].sum()
+        l0 = d0[left_side].sum()
+        nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)).item())
+        if v < tau_neck or v / max(nc0, 1e-12) < max_ratio:
+            sl = float(size[left_side].sum().item())
+            kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
+            if v < best[kind]:
+                best[kind] = v
+                best_pos[kind] = i
+                best_vec[kind] = r
+    side = torch.zeros(m, dtype=torch.bool, device=w.device)
+    for kind in range(2):
+        if best_pos[kind] >= 0:
+            order = torch.argsort(vecs[:, best_vec[kind]])
+            side[order[:best_pos[kind] + 1]] = True
+            if kind == 1 and float(size[side].sum().item()) > 0.5 * float(total_size.item()):
+                side = ~side
+            return kind + 1, best[kind], side
+    return 0, lowest, side
 
 
 class Segmenter(nn.Module):
     def __init__(self, k: int = 10, patches: int = 400, sigma_concave: float = 0.15,
                  tau: float = 0.08, min_frac: float = 0.01, sdf_weight: float = 1.0,
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
-                 tau_neck: float = 0.045, max_ratio: float = 0.7):
+                 tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
+                 min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
+                 prompt_scale: float = 1.0, unknown_sdf: int = 1):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
-             cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio], dtype=torch.float32))
+             cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
+             float(nvec), prompt_scale, float(unknown_sdf)],
+            dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
+        n_all = points.shape[0]
+        dev = points.device
+        if n_all < 64:
+            masks = torch.ones(max(prompts.shape[0], 1), n_all, device=dev)
+            return masks, torch.ones(masks.shape[0], device=dev)
+        # the graph is built on an even subsample of at most max_points samples;
+        # every other sample takes the part of its nearest subsample point
+        g = min(n_all, max(int(self.params[12].item()), 64))
+        sub = torch.div(torch.arange(g, device=dev) * n_all, g, rounding_mode="floor")
+        # a click asks for the part under it: cut a little finer (prompt_scale x the thresholds)
+        scale = float(self.params[16].item()) if prompts.shape[0] > 0 else 1.0
+        labels, part_score = self.part_labels(points[sub], normals[sub], scale)
+        if g < n_all:
+            nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
+            ni = ni[:, 0]
+            lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
+            if lost.shape[0] > 0:
+                ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
+            plab = labels[ni]
+        else:
+            plab = labels
+        kparts = part_score.shape[0]
+        masks = torch.zeros(kparts, n_all, device=dev)
+        masks.scatter_(0, plab.unsqueeze(0), 1.0)
+        p = prompts.shape[0]
+        if p > 0:
+            nearest = torch.cdist(prompts, points).argmin(dim=1)
+            which = plab[nearest]
+            return masks[which], part_score[which]
+        return masks, part_score
+
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float) -> Tuple[Tensor, Tensor]:
+        """Part index of every point, and every part's score."""
         n = points.shape[0]
         dev = points.device
-        if n < 64:
-            masks = torch.ones(max(prompts.shape[0], 1), n, device=dev)
-            return masks, torch.ones(masks.shape[0], device=dev)
         k = min(int(self.params[0].item()), n - 1)
         m = max(min(int(self.params[1].item()), n // 20), 2)
         sig = float(self.params[2].item())
-        tau = float(self.params[3].item())
+        tau = float(self.params[3].item()) * scale
         min_frac = float(self.params[4].item())
         sdf_w = float(self.params[5].item())
         clen = float(self.params[6].item())
         cone = float(self.params[7].item())
         stride = max(int(self.params[8].item()), 1)
         per_patch = max(int(self.params[9].item()), 1)
-        tau_neck = float(self.params[10].item())
+        tau_neck = float(self.params[10].item()) * scale
         max_ratio = float(self.params[11].item())
+        min_depth = float(self.params[13].item())
+        opposite = float(self.params[14].item())
+        nvec = max(int(self.params[15].item()), 1)
+        unknown_sdf = float(self.params[17].item())
 
         nrm = normals / normals.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12)
-        dist, idx = grid_knn(points, points, k + 1, surface_cell(points, k + 1), 96)
+        dist, idx = cell_knn(points, points, k + 1, surface_cell(points, k + 1))
         dist = dist[:, 1:]
         idx = idx[:, 1:]
         fin = torch.isfinite(dist)
+        # no edge between samples whose normals face apart: the two walls of a thin sheet
+        fin = fin & ((nrm[idx] * nrm.unsqueeze(1)).sum(-1) > opposite)
         dist = torch.where(fin, dist, torch.zeros_like(dist))
         spacing = float(dist[:, 0][fin[:, 0]].median().clamp_min(1e-6).item())
         dv = points[idx] - points.unsqueeze(1)
@@ -168,7 +349,9 @@ class Segmenter(nn.Module):
         concave = (-conv).clamp_min(0.0)
 
         # over-segmentation: farthest seeds, graph Voronoi by Bellman-Ford relaxation
-        seeds = farthest_points(points, m)
+        # (farthest-point seeds from every fourth sample: as even, a quarter of the work)
+        pool = torch.arange(0, n, 4 if n >= 16 * m else 1, device=dev)
+        seeds = pool[farthest_points(points[pool], m)]
         m = seeds.shape[0]
         length = torch.where(fin, dist * (1.0 + clen * concave), torch.full_like(dist, float("inf")))
         gd = torch.full([n], float("inf"), device=dev)
@@ -198,19 +381,30 @@ class Segmenter(nn.Module):
         first[1:] = slab[1:] != slab[:-1]
         run_start = torch.cummax(torch.where(first, ar, torch.zeros_like(ar)), 0).values
         q = order[(ar - run_start) < per_patch]
-        sd = shape_diameter(points, nrm, q, spacing, cone, stride)
+        sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
         qlab = lab[q]
         sfin = torch.isfinite(sd)
-        fallback = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0
-        sd = torch.where(sfin, sd, torch.full_like(sd, fallback)).clamp_min(spacing)
-        o2 = torch.argsort(qlab.to(torch.float64) * 4.0 + sd.to(torch.float64) / (fallback + spacing))
-        cnt = torch.bincount(qlab, minlength=m)
-        st = torch.cumsum(cnt, 0) - cnt
+        top = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0
+        if unknown_sdf > 0.5:
+            # a ray that met no opposite wall (a rim, an open edge) says nothing about
+            # thickness: the patch's median is over its rays that hit, and an edge
+            # next to a patch without any gets no thickness term
+            sd = torch.where(sfin, sd, torch.full_like(sd, 2.0 * top + 1.0))
+            cnt = torch.bincount(qlab[sfin], minlength=m)
+        else:
+            sd = torch.where(sfin, sd, torch.full_like(sd, top))
+            cnt = torch.bincount(qlab, minlength=m)
+        sd = sd.clamp_min(spacing)
+        o2 = torch.argsort(qlab.to(torch.float64) * 4.0 + sd.to(torch.float64) / (2.0 * top + 1.0 + spacing))
+        all_cnt = torch.bincount(qlab, minlength=m)
+        st = torch.cumsum(all_cnt, 0) - all_cnt
         mid = (st + torch.div(cnt, 2, rounding_mode="floor")).clamp_max(q.shape[0] - 1)
-        psd = torch.where(cnt > 0, sd[o2][mid], torch.full([m], fallback, device=dev))
-        lsd = torch.log(psd.clamp_min(spacing))[lab]
-
-        aff = torch.exp(-concave / sig) * torch.exp(-sdf_w * (lsd[idx] - lsd.unsqueeze(1)).abs())
+        known = cnt > 0
+        psd = torch.where(known, sd[o2][mid], torch.full([m], top, device=dev))
+        lsd = torch.log(psd.clamp_min(spacing))
+        both = known[lab][idx] & known[lab].unsqueeze(1)
+        jump = torch.where(both, (lsd[lab][idx] - lsd[lab].unsqueeze(1)).abs(), torch.zeros_like(concave))
+        aff = torch.exp(-concave / sig) * torch.exp(-sdf_w * jump)
         aff = torch.where(fin, aff, torch.zeros_like(aff))
         # patch graph
         a = lab.unsqueeze(1).expand(n, k).reshape(-1)
@@ -223,10 +417,15 @@ class Segmenter(nn.Module):
         w0 = w0.reshape(m, m)
         w0 = ((w0 + w0.t()) * 0.5).to(torch.float64)
         size = torch.bincount(lab, minlength=m).to(torch.float64)
+        # start vectors of the eigen-iteration: the patch centres' coordinates and their products
+        cen = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, points.to(torch.float64))
+        cen = cen / size.clamp_min(1.0).unsqueeze(1)
+        cen = cen - cen.mean(dim=0, keepdim=True)
+        start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
         min_size = min_frac * float(n)
 
         # recursive normalized cut
-        part_of = torch.zeros(m, dtype=torch.long, device=dev)
+        part_of = torch.full([m], -1, dtype=torch.long, device=dev)
         part_score: List[float] = []
         stack: List[Tensor] = [torch.arange(m, device=dev)]
         while len(stack) > 0:
@@ -242,26 +441,35 @@ class Segmenter(nn.Module):
                 for c in uc:
                     stack.append(s[comp == c])
                 continue
-            val, ratio, side = best_ncut(ws, w0[s][:, s])
-            sa = float(size[s[side]].sum().item())
-            sb = float(size[s[~side]].sum().item())
-            # a cheap cut is taken where it follows weak edges (creases, thickness
-            # jumps) or where it is a very narrow neck even on the bare graph
-            if val < tau and (val < tau_neck or ratio < max_ratio) and min(sa, sb) >= min_size:
+            kind, val, side = choose_cut(ws, w0[s][:, s], size[s], start[s], tau, tau_neck, max_ratio,
+                                         min_size, nvec)
+            if kind == 1:
                 stack.append(s[side])
+                stack.append(s[~side])
+            elif kind == 2:
+                # a speck hanging by a thread (a noisy flap, a sliver of patches):
+                # peeled off, joined to a neighbouring part at the end, and the
+                # rest is cut on without it
                 stack.append(s[~side])
             else:
                 part_of[s] = len(part_score)
                 part_score.append(min(1.0, 0.5 + 0.5 * val / (val + tau)))
+        # peeled patches join the part they are most strongly tied to
+        for _ in range(m):
+            free = part_of < 0
+            if not bool(free.any()):
+                break
+            kp = len(part_score)
+            tie = torch.zeros(m, kp + 1, dtype=w.dtype, device=dev)
+            tie.index_add_(1, torch.where(free, kp, part_of), w)
+            tie = tie[:, :kp]
+            best, bp = tie.max(dim=1)
+            take = free & (best > 0)
+            if not bool(take.any()):
+                # isolated from every part: one part of its own
+                part_of[free] = kp
+                part_score.append(1.0)
+                break
+            part_of = torch.where(take, bp, part_of)
 
-        plab = part_of[lab]
-        kparts = len(part_score)
-        masks = torch.zeros(kparts, n, device=dev)
-        masks.scatter_(0, plab.unsqueeze(0), 1.0)
-        scores = torch.tensor(part_score, dtype=torch.float32, device=dev)
-        p = prompts.shape[0]
-        if p > 0:
-            nearest = torch.cdist(prompts, points).argmin(dim=1)
-            which = plab[nearest]
-            return masks[which], scores[which]
-        return masks, scores
+        return part_of[lab], torch.tensor(part_score, dtype=torch.float32, device=dev)
