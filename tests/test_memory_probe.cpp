@@ -47,6 +47,47 @@ class TestMemoryProbe : public QObject {
     QVERIFY(!cudaUsable());
   }
 
+  // CUDA's ordinal N is not NVML's index N when CUDA_VISIBLE_DEVICES
+  // reorders or hides GPUs: the probe must ask NVML for the right one.
+  void nvmlSelectorFollowsVisibleDevices_data() {
+    QTest::addColumn<int>("ordinal");
+    QTest::addColumn<QString>("visible");  // "<unset>" = not set
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<bool>("byUuid");
+    QTest::addColumn<int>("index");
+    QTest::addColumn<QString>("uuid");
+    QTest::newRow("unset: same order") << 1 << "<unset>" << true << false << 1 << "";
+    QTest::newRow("reordered") << 0 << "2,0" << true << false << 2 << "";
+    QTest::newRow("second of reordered") << 1 << "2, 0" << true << false << 0 << "";
+    QTest::newRow("beyond the list") << 2 << "2,0" << false << false << 0 << "";
+    QTest::newRow("empty: no GPU visible") << 0 << "" << false << false << 0 << "";
+    QTest::newRow("by uuid") << 0 << "GPU-8f6e2c1a-1111-2222-3333-444455556666" << true << true << 0
+                             << "GPU-8f6e2c1a-1111-2222-3333-444455556666";
+    QTest::newRow("MIG cannot be matched by index")
+        << 0 << "MIG-GPU-1/0/0" << false << false << 0 << "";
+    QTest::newRow("garbage") << 0 << "x1" << false << false << 0 << "";
+    QTest::newRow("negative") << 0 << "-1" << false << false << 0 << "";
+  }
+
+  void nvmlSelectorFollowsVisibleDevices() {
+    QFETCH(int, ordinal);
+    QFETCH(QString, visible);
+    QFETCH(bool, valid);
+    QFETCH(bool, byUuid);
+    QFETCH(int, index);
+    QFETCH(QString, uuid);
+    const QByteArray text = visible.toUtf8();
+    const NvmlSelector sel =
+        nvmlSelectorFor(ordinal, visible == "<unset>" ? nullptr : text.constData());
+    QCOMPARE(sel.valid, valid);
+    if (!valid) return;
+    QCOMPARE(sel.by == NvmlSelector::By::Uuid, byUuid);
+    if (byUuid)
+      QCOMPARE(QString::fromStdString(sel.uuid), uuid);
+    else
+      QCOMPARE(sel.index, index);
+  }
+
   void backends_data() {
     QTest::addColumn<QString>("device");
     QTest::addColumn<QString>("name");

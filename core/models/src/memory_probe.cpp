@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -86,7 +87,40 @@ struct NvmlProcessV2 {  // also the v3 layout
   unsigned int computeInstanceId;
 };
 
+constexpr nvmlReturn kNvmlInsufficientSize = 7;
+
 }  // namespace
+
+NvmlSelector nvmlSelectorFor(int cudaOrdinal, const char* cudaVisibleDevices) {
+  NvmlSelector sel;
+  sel.index = cudaOrdinal;
+  if (!cudaVisibleDevices) return sel;  // every GPU visible: the orders agree
+  std::vector<std::string> entries;
+  std::stringstream list(cudaVisibleDevices);
+  for (std::string item; std::getline(list, item, ',');) {
+    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    entries.push_back(b == std::string::npos ? std::string() : item.substr(b, e - b + 1));
+  }
+  // CUDA stops at the first entry that is not a device.
+  if (cudaOrdinal < 0 || std::size_t(cudaOrdinal) >= entries.size()) {
+    sel.valid = false;
+    return sel;
+  }
+  const std::string& entry = entries[std::size_t(cudaOrdinal)];
+  if (entry.rfind("GPU-", 0) == 0) {
+    sel.by = NvmlSelector::By::Uuid;
+    sel.uuid = entry;
+    return sel;
+  }
+  char* end = nullptr;
+  const long n = std::strtol(entry.c_str(), &end, 10);
+  if (entry.empty() || *end != '\0' || n < 0) {
+    sel.valid = false;  // MIG-... or garbage: NVML cannot be matched by index
+    return sel;
+  }
+  sel.index = int(n);
+  return sel;
+}
 
 struct CudaProbe::Impl {
   void* lib = nullptr;
@@ -95,13 +129,34 @@ struct CudaProbe::Impl {
   std::atomic<bool> runtime{false};
   mutable std::mutex mutex;  // NVML calls are thread-safe; this guards the runtime lookup
   nvmlReturn (*getHandle)(unsigned int, nvmlDevice*) = nullptr;
+  nvmlReturn (*getHandleByBusId)(const char*, nvmlDevice*) = nullptr;
+  nvmlReturn (*getHandleByUuid)(const char*, nvmlDevice*) = nullptr;
   nvmlReturn (*getMemory)(nvmlDevice, NvmlMemory*) = nullptr;
   nvmlReturn (*getName)(nvmlDevice, char*, unsigned int) = nullptr;
   nvmlReturn (*getProcs)(nvmlDevice, unsigned int*, void*) = nullptr;
   bool procsV2Layout = true;
   mutable int (*memGetInfo)(std::size_t*, std::size_t*) = nullptr;
+  mutable int (*pciBusId)(char*, int, int) = nullptr;
   mutable bool memGetInfoLooked = false;
+
+  // Finds cudaMemGetInfo and cudaDeviceGetPCIBusId in the loaded runtime, once.
+  void lookUpRuntime() const;
+  // The NVML handle of the GPU CUDA calls ordinal; false when none matches.
+  bool handleFor(int ordinal, nvmlDevice* dev, bool runtimeActive) const;
 };
+
+bool CudaProbe::Impl::handleFor(int ordinal, nvmlDevice* dev, bool runtimeActive) const {
+  if (runtimeActive && pciBusId && getHandleByBusId) {
+    char bus[64] = {};
+    if (pciBusId(bus, int(sizeof bus), ordinal) == 0 && getHandleByBusId(bus, dev) == 0)
+      return true;
+  }
+  const NvmlSelector sel = nvmlSelectorFor(ordinal, std::getenv("CUDA_VISIBLE_DEVICES"));
+  if (!sel.valid) return false;
+  if (sel.by == NvmlSelector::By::Uuid)
+    return getHandleByUuid && getHandleByUuid(sel.uuid.c_str(), dev) == 0;
+  return getHandle(unsigned(sel.index), dev) == 0;
+}
 
 CudaProbe::CudaProbe() : impl_(new Impl) {
   Impl& d = *impl_;
@@ -116,6 +171,10 @@ CudaProbe::CudaProbe() : impl_(new Impl) {
   auto getCount = reinterpret_cast<nvmlReturn (*)(unsigned int*)>(sym("nvmlDeviceGetCount_v2"));
   d.getHandle = reinterpret_cast<nvmlReturn (*)(unsigned int, nvmlDevice*)>(
       sym("nvmlDeviceGetHandleByIndex_v2"));
+  d.getHandleByBusId = reinterpret_cast<nvmlReturn (*)(const char*, nvmlDevice*)>(
+      sym("nvmlDeviceGetHandleByPciBusId_v2"));
+  d.getHandleByUuid =
+      reinterpret_cast<nvmlReturn (*)(const char*, nvmlDevice*)>(sym("nvmlDeviceGetHandleByUUID"));
   d.getMemory =
       reinterpret_cast<nvmlReturn (*)(nvmlDevice, NvmlMemory*)>(sym("nvmlDeviceGetMemoryInfo"));
   d.getName =
@@ -173,8 +232,9 @@ DeviceMemory CudaProbe::read(int index) const {
     return cpuDeviceMemory(d.note.empty() ? "no such CUDA device" : d.note);
   DeviceMemory m;
   nvmlDevice dev = nullptr;
-  if (d.getHandle(unsigned(index), &dev) != 0)
-    return cpuDeviceMemory("NVML: no handle for the GPU");
+  if (d.runtime) d.lookUpRuntime();
+  if (!d.handleFor(index, &dev, d.runtime))
+    return cpuDeviceMemory("NVML: no handle for CUDA device " + std::to_string(index));
   NvmlMemory mem{};
   if (d.getMemory(dev, &mem) != 0) return cpuDeviceMemory("NVML: memory query failed");
   m.available = true;
@@ -187,51 +247,58 @@ DeviceMemory CudaProbe::read(int index) const {
   else
     m.name = "CUDA device " + std::to_string(index);
   if (d.getProcs) {
+    // Ask for the count first: the driver reports how many records it has,
+    // and the list is read at that size (plus room for processes starting
+    // meanwhile), retrying while it grows.
     const unsigned int me = unsigned(getpid());
-    for (unsigned int capacity = 32; capacity <= 1024; capacity *= 4) {
-      unsigned int n = capacity;
-      nvmlReturn rc;
+    unsigned int n = 0;
+    nvmlReturn rc = d.getProcs(dev, &n, nullptr);
+    for (int attempt = 0; attempt < 4 && (rc == 0 || rc == kNvmlInsufficientSize); ++attempt) {
+      if (rc == 0 && n == 0) break;  // no process on the GPU
+      const unsigned int capacity = n + 8;
+      n = capacity;
       if (d.procsV2Layout) {
         std::vector<NvmlProcessV2> list(capacity);
         rc = d.getProcs(dev, &n, list.data());
-        if (rc == 0) {
-          for (unsigned int i = 0; i < n; ++i)
+        if (rc == 0)
+          for (unsigned int i = 0; i < n && i < capacity; ++i)
             if (list[i].pid == me) m.processUsed += list[i].usedGpuMemory;
-        }
       } else {
         std::vector<NvmlProcessV1> list(capacity);
         rc = d.getProcs(dev, &n, list.data());
-        if (rc == 0) {
-          for (unsigned int i = 0; i < n; ++i)
+        if (rc == 0)
+          for (unsigned int i = 0; i < n && i < capacity; ++i)
             if (list[i].pid == me) m.processUsed += list[i].usedGpuMemory;
-        }
       }
-      if (rc != 7 /* NVML_ERROR_INSUFFICIENT_SIZE */) break;
+      if (rc == 0) break;
     }
   }
   return m;
 }
 
-bool CudaProbe::runtimeMemInfo(std::uint64_t& freeBytes, std::uint64_t& totalBytes) const {
-  if (!impl_->runtime) return false;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    if (!impl_->memGetInfoLooked) {
-      impl_->memGetInfoLooked = true;
-      // Only a runtime that is already loaded (LibTorch's): never load a second one.
-      for (const char* name :
-           {"libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"}) {
-        if (void* lib = dlopen(name, RTLD_LAZY | RTLD_NOLOAD)) {
-          impl_->memGetInfo =
-              reinterpret_cast<int (*)(std::size_t*, std::size_t*)>(dlsym(lib, "cudaMemGetInfo"));
-          if (impl_->memGetInfo) break;
-        }
+void CudaProbe::Impl::lookUpRuntime() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (memGetInfoLooked) return;
+  memGetInfoLooked = true;
+  // Only a runtime that is already loaded (LibTorch's): never load a second one.
+  void* found = nullptr;
+  for (const char* name :
+       {"libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"}) {
+    if (void* lib = dlopen(name, RTLD_LAZY | RTLD_NOLOAD)) {
+      if (dlsym(lib, "cudaMemGetInfo")) {
+        found = lib;
+        break;
       }
-      if (!impl_->memGetInfo)
-        impl_->memGetInfo = reinterpret_cast<int (*)(std::size_t*, std::size_t*)>(
-            dlsym(RTLD_DEFAULT, "cudaMemGetInfo"));
     }
   }
+  void* from = found ? found : RTLD_DEFAULT;
+  memGetInfo = reinterpret_cast<int (*)(std::size_t*, std::size_t*)>(dlsym(from, "cudaMemGetInfo"));
+  pciBusId = reinterpret_cast<int (*)(char*, int, int)>(dlsym(from, "cudaDeviceGetPCIBusId"));
+}
+
+bool CudaProbe::runtimeMemInfo(std::uint64_t& freeBytes, std::uint64_t& totalBytes) const {
+  if (!impl_->runtime) return false;
+  impl_->lookUpRuntime();
   if (!impl_->memGetInfo) return false;
   std::size_t f = 0, t = 0;
   if (impl_->memGetInfo(&f, &t) != 0) return false;

@@ -23,6 +23,19 @@ HostMemory hostMemory();
 // from the host, processUsed = RSS, note given.
 DeviceMemory cpuDeviceMemory(const std::string& note = "no CUDA device");
 
+// How NVML finds the GPU that CUDA calls ordinal N. NVML numbers every GPU
+// of the machine in PCI bus order; CUDA only the visible ones, in the order of
+// CUDA_VISIBLE_DEVICES. Once the runtime is active the PCI bus id from
+// cudaDeviceGetPCIBusId is used instead (exact whatever the order).
+struct NvmlSelector {
+  enum class By { Index, Uuid } by = By::Index;
+  int index = 0;      // NVML index, By::Index
+  std::string uuid;   // "GPU-...", By::Uuid
+  bool valid = true;  // false: the ordinal is not among the visible devices
+};
+// cudaVisibleDevices: the variable's value, or null when it is not set.
+NvmlSelector nvmlSelectorFor(int cudaOrdinal, const char* cudaVisibleDevices);
+
 // NVML, loaded once on first use. Thread-safe.
 class CudaProbe {
  public:
@@ -33,8 +46,9 @@ class CudaProbe {
   int deviceCount() const;
   // Why it is not available ("NVML not found", "no GPU"), empty when it is.
   std::string note() const;
-  // Device memory of GPU `index` through NVML: total/used/free, this process's
-  // use. available=false (with note) when NVML cannot answer.
+  // Device memory of the GPU CUDA calls `index`, through NVML (found by PCI
+  // bus id or through CUDA_VISIBLE_DEVICES, see NvmlSelector): total/used/free,
+  // this process's use. available=false (with note) when NVML cannot answer.
   DeviceMemory read(int index) const;
   // Called by the CUDA backend when a model first goes to the GPU; from then
   // on cudaMemGetInfo (from the runtime LibTorch loaded) may be asked too.
