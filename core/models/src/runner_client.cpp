@@ -126,8 +126,20 @@ struct RunnerClient::Impl {
     if (kill && pid > 0) ::kill(pid, SIGKILL);
     if (socket >= 0) ::close(socket);
     socket = -1;
-    const int st = pid > 0 ? reap(pid, 1000) : 0;
-    const std::string how = exitText(st);
+    std::string how;
+    if (kill && pid > 0) {
+      // SIGKILL cannot be caught: the runner is gone once the kernel has torn
+      // down its memory, which takes tens of milliseconds for a few hundred
+      // MiB. A cancel does not wait for that: a detached thread reaps it.
+      std::thread([pid] {
+        int st = 0;
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+      }).detach();
+      how = "by signal " + std::to_string(SIGKILL);
+    } else {
+      how = exitText(pid > 0 ? reap(pid, 1000) : 0);
+    }
     std::lock_guard<std::mutex> lock(stateMutex);
     status.state = crashed ? RunnerState::Crashed : RunnerState::Exited;
     status.pid = 0;
