@@ -6,6 +6,7 @@
 #include <new>
 
 #include "h3dpart/device_backend.h"
+#include "h3dpart/device_name.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 
@@ -107,6 +108,41 @@ class TestMemoryProbe : public QObject {
     QCOMPARE(QString::fromStdString(b->torchDevice()), QString("cpu"));
     (void)b->memory();
     QVERIFY(b->freeForPlanning() > 0);
+  }
+
+  // The one parser of device names the front ends and the runner share.
+  void deviceNames_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("kind");  // -1: refused
+    QTest::addColumn<int>("index");
+    QTest::addColumn<qulonglong>("bytes");
+    using K = DeviceName::Kind;
+    QTest::newRow("cpu") << "cpu" << int(K::Cpu) << 0 << 0ull;
+    QTest::newRow("auto") << "auto" << int(K::Auto) << 0 << 0ull;
+    QTest::newRow("cuda") << "cuda" << int(K::Cuda) << 0 << 0ull;
+    QTest::newRow("cuda:1") << "cuda:1" << int(K::Cuda) << 1 << 0ull;
+    QTest::newRow("sim") << "sim:1048576" << int(K::Simulated) << 0 << 1048576ull;
+    QTest::newRow("cuda:x") << "cuda:x" << -1 << 0 << 0ull;
+    QTest::newRow("cuda:1x") << "cuda:1x" << -1 << 0 << 0ull;
+    QTest::newRow("sim:lots") << "sim:lots" << -1 << 0 << 0ull;
+    QTest::newRow("sim:") << "sim:" << -1 << 0 << 0ull;
+    QTest::newRow("tpu") << "tpu" << -1 << 0 << 0ull;
+    QTest::newRow("empty") << "" << -1 << 0 << 0ull;
+  }
+
+  void deviceNames() {
+    QFETCH(QString, text);
+    QFETCH(int, kind);
+    QFETCH(int, index);
+    QFETCH(qulonglong, bytes);
+    if (kind < 0) {
+      QVERIFY_THROWS_EXCEPTION(UsageError, parseDeviceName(text.toStdString()));
+      return;
+    }
+    const DeviceName d = parseDeviceName(text.toStdString());
+    QCOMPARE(int(d.kind), kind);
+    QCOMPARE(d.cudaIndex, index);
+    QCOMPARE(qulonglong(d.simulatedBytes), bytes);
   }
 
   void badDevices() {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <new>
 
+#include "h3dpart/device_name.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 
@@ -273,35 +274,24 @@ bool cudaUsable() {
 }
 
 std::shared_ptr<DeviceBackend> makeBackend(const std::string& device) {
-  if (device == "cpu") return std::make_shared<CpuBackend>();
-  if (device.rfind("sim:", 0) == 0) {
-    try {
-      return std::make_shared<SimulatedBackend>(std::stoull(device.substr(4)));
-    } catch (const std::exception&) {
-      throw UsageError("device " + device + ": expected sim:<bytes>");
-    }
+  const DeviceName name = parseDeviceName(device);
+  switch (name.kind) {
+    case DeviceName::Kind::Cpu:
+      return std::make_shared<CpuBackend>();
+    case DeviceName::Kind::Simulated:
+      return std::make_shared<SimulatedBackend>(name.simulatedBytes);
+    case DeviceName::Kind::Auto:
+      if (cudaUsable()) return std::make_shared<CudaBackend>(0);
+      return std::make_shared<CpuBackend>();
+    case DeviceName::Kind::Cuda:
+      break;
   }
-  if (device == "auto") {
-    if (cudaUsable()) return std::make_shared<CudaBackend>(0);
-    return std::make_shared<CpuBackend>();
-  }
-  if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
-    int index = 0;
-    if (device.size() > 5) {
-      try {
-        index = std::stoi(device.substr(5));
-      } catch (const std::exception&) {
-        throw UsageError("device " + device + ": expected cuda:<index>");
-      }
-    }
-    if (!CudaProbe::instance().available())
-      throw ModelError("device " + device + ": " + CudaProbe::instance().note());
-    if (!cudaUsable()) throw ModelError("device " + device + ": this LibTorch has no CUDA support");
-    if (index < 0 || index >= int(torch::cuda::device_count()))
-      throw ModelError("device " + device + ": no such CUDA device");
-    return std::make_shared<CudaBackend>(index);
-  }
-  throw UsageError("unknown device \"" + device + "\" (expected cpu, cuda, cuda:N or auto)");
+  if (!CudaProbe::instance().available())
+    throw ModelError("device " + device + ": " + CudaProbe::instance().note());
+  if (!cudaUsable()) throw ModelError("device " + device + ": this LibTorch has no CUDA support");
+  if (name.cudaIndex < 0 || name.cudaIndex >= int(torch::cuda::device_count()))
+    throw ModelError("device " + device + ": no such CUDA device");
+  return std::make_shared<CudaBackend>(name.cudaIndex);
 }
 
 }  // namespace h3d

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "h3dpart/compute.h"
+#include "h3dpart/device_name.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 #include "h3dpart/runner_protocol.h"
@@ -345,35 +346,28 @@ RunnerClient::RunnerClient(std::string device, std::string runnerPath)
   impl_->configuredPath = std::move(runnerPath);
   // What the device will be, without starting anything (the runner's hello
   // has the last word).
-  if (device == "cpu") {
-    impl_->deviceName = "cpu";
-  } else if (device.rfind("sim:", 0) == 0) {
-    try {
-      impl_->simCapacity = std::stoull(device.substr(4));
-    } catch (const std::exception&) {
-      throw UsageError("device " + device + ": expected sim:<bytes>");
+  const DeviceName name = parseDeviceName(device);
+  switch (name.kind) {
+    case DeviceName::Kind::Cpu:
+      impl_->deviceName = "cpu";
+      break;
+    case DeviceName::Kind::Simulated:
+      impl_->simCapacity = name.simulatedBytes;
+      impl_->deviceName = "sim";
+      impl_->cpu = false;
+      break;
+    case DeviceName::Kind::Auto: {
+      const bool gpu = CudaProbe::instance().available();
+      impl_->deviceName = gpu ? "cuda:0" : "cpu";
+      impl_->cpu = !gpu;
+      break;
     }
-    impl_->deviceName = "sim";
-    impl_->cpu = false;
-  } else if (device == "auto") {
-    const bool gpu = CudaProbe::instance().available();
-    impl_->deviceName = gpu ? "cuda:0" : "cpu";
-    impl_->cpu = !gpu;
-  } else if (device == "cuda" || device.rfind("cuda:", 0) == 0) {
-    int index = 0;
-    if (device.size() > 5) {
-      try {
-        index = std::stoi(device.substr(5));
-      } catch (const std::exception&) {
-        throw UsageError("device " + device + ": expected cuda:<index>");
-      }
-    }
-    impl_->deviceName = "cuda:" + std::to_string(index);
-    impl_->cpu = false;
-    impl_->sharesHost = false;
-    impl_->half = true;
-  } else {
-    throw UsageError("unknown device \"" + device + "\" (expected cpu, cuda, cuda:N or auto)");
+    case DeviceName::Kind::Cuda:
+      impl_->deviceName = "cuda:" + std::to_string(name.cudaIndex);
+      impl_->cpu = false;
+      impl_->sharesHost = false;
+      impl_->half = true;
+      break;
   }
   if (impl_->deviceName.rfind("cuda", 0) == 0) impl_->sharesHost = false;
 }
