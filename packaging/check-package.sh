@@ -185,10 +185,14 @@ for exe in /usr/bin/h3dpart /usr/bin/h3dpart-runner; do
   [ -z "$missing_libs" ] || fail "$exe: libraries not found: $missing_libs"
 done
 # Only the runner loads LibTorch; the front ends do not.
-ldd /usr/bin/h3dpart | grep -Eq 'libtorch|libc10' && fail "/usr/bin/h3dpart loads LibTorch"
-ldd /usr/bin/h3dpart-runner | grep -q 'libtorch' || fail "/usr/bin/h3dpart-runner does not load LibTorch"
+# (ldd's whole output first: grep -q stops reading early, and under pipefail
+# the writer's SIGPIPE would fail the pipeline.)
+front_libs=$(ldd /usr/bin/h3dpart)
+runner_libs=$(ldd /usr/bin/h3dpart-runner)
+grep -Eq 'libtorch|libc10' <<<"$front_libs" && fail "/usr/bin/h3dpart loads LibTorch"
+grep -q 'libtorch' <<<"$runner_libs" || fail "/usr/bin/h3dpart-runner does not load LibTorch"
 if [ "$bundled" = 1 ]; then
-  ldd /usr/bin/h3dpart-runner | grep -q 'libtorch[^ ]* => /usr/\(bin/\.\./\)\?lib/h3dpart/' \
+  grep -q 'libtorch[^ ]* => /usr/\(bin/\.\./\)\?lib/h3dpart/' <<<"$runner_libs" \
     || fail "/usr/bin/h3dpart-runner does not load the bundled LibTorch from /usr/lib/h3dpart"
   echo "LibTorch: bundled in /usr/lib/h3dpart"
 fi

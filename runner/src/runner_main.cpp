@@ -3,7 +3,6 @@
 #include <ATen/Parallel.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -177,15 +176,16 @@ int main(int argc, char** argv) {
     }
   }
   if (fd < 0) return usage();
-  // Dies with its parent: the kernel's signal, and a watch on the parent pid
-  // for the moment between fork and prctl.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Dies with its parent process: a watch on the parent pid (and end of file
+  // on the socket). Not PR_SET_PDEATHSIG: it fires when the *thread* that
+  // forked the runner ends, which a batch worker or the engine thread may do
+  // while other threads still use the runner.
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   if (parent > 0) {
     if (::getppid() != parent) return 1;
     std::thread([parent] {
-      while (::getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      while (::getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::_Exit(1);
     }).detach();
   }

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,7 +176,6 @@ struct RunnerClient::Impl {
     }
     if (pid == 0) {
       // The child: only async-signal-safe calls until exec.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != std::atoi(parent.c_str())) ::_exit(126);
       if (sv[1] == 3) {
         ::fcntl(3, F_SETFD, 0);

@@ -13,9 +13,9 @@
 // ModelError at first use naming where it looked. $H3DPART_RUNNER_TIMEOUT
 // (seconds, default 900) bounds one request (a hang guard).
 //
-// The runner is started by the thread that first needs it and is killed if
-// that thread ends (PR_SET_PDEATHSIG follows the thread); the next request
-// then starts a fresh one.
+// The runner is started by the thread that first needs it and serves every
+// thread of the process; it ends with the process (it watches its parent pid),
+// not with that thread.
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -17,9 +17,9 @@
 // Lifetime
 //   The runner's first frame is a hello (below). It then answers requests
 //   one at a time, in order. It ends when its socket reaches end of file and
-//   when its parent dies (PR_SET_PDEATHSIG(SIGKILL), and it checks its parent
-//   pid). The client ends a runner by closing the socket (SIGKILL when it
-//   does not exit within a second), and kills it outright when a cancelled
+//   when its parent process dies (it checks its parent pid every 50 ms; not
+//   PR_SET_PDEATHSIG, which follows the forking thread). The client ends a runner by closing the
+//   socket (SIGKILL when it does not exit within a second), and kills it outright when a cancelled
 //   request is not answered within kCancelGraceMs. A runner ignores SIGINT:
 //   Ctrl-C is for the front end to act on.
 //
