@@ -1,7 +1,8 @@
-// The runner process: spawn, run, sequential exit, keep-alive expiry, cancel
-// by kill, each fault kind, parent killed, runner missing. The models run in
-// h3dpart-runner ($H3DPART_RUNNER, set by ctest); the fixture packages are
-// written with the in-process torch side.
+// The runner process: spawn, run, sequential exit, a runner outliving the
+// thread that started it, keep-alive expiry, cancel by kill, each fault kind,
+// parent killed, runner missing. The models run in h3dpart-runner
+// ($H3DPART_RUNNER, set by ctest); the fixture packages are written with the
+// in-process torch side.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -177,6 +178,21 @@ class TestRunner : public QObject {
     // The next operation starts a fresh runner.
     const int second = runOnce(*mm);
     QVERIFY(second > 0 && second != pid);
+  }
+
+  // A runner started by a thread that has since ended (a batch worker, the
+  // engine thread) still serves the others: it ends with the process, not
+  // with the thread that forked it.
+  void runnerOutlivesTheThreadThatStartedIt() {
+    auto mm = manager(Policy::Keep);
+    int pid = 0;
+    std::thread starter([&] { pid = runOnce(*mm); });
+    starter.join();
+    QVERIFY(pid > 0);
+    std::this_thread::sleep_for(200ms);  // room for a signal to land (not a timing check)
+    QVERIFY(processAlive(pid));
+    QCOMPARE(runOnce(*mm), pid);  // the same runner, from this thread
+    QCOMPARE(mm->snapshot().runner.exits, 0);
   }
 
   // Keep: the runner stays while its keep-alive has not passed, and goes with
