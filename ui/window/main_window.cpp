@@ -17,6 +17,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScreen>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -553,7 +554,13 @@ void MainWindow::saveSettings() const {
 
 void MainWindow::restoreSettings() {
   QSettings settings;
-  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
+  if (!restoreGeometry(settings.value("window/geometry").toByteArray())) {
+    // First start: a roomy window, but never larger than the screen it opens on.
+    QSize size(1400, 860);
+    if (const QScreen* screen = this->screen())
+      size = size.boundedTo(screen->availableGeometry().size() * 0.92);
+    resize(size);
+  }
   restoreState(settings.value("window/state").toByteArray());
   models_->loadSettings();
 }
