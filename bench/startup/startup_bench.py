@@ -11,8 +11,9 @@ Prints, each as min / median / max over N runs taken in turns (A B A B ...):
     exec to exit and peak RSS; f3d: `f3d --output x.png FILE` on the same
     file; the ratio studio / f3d pair by pair;
   - `h3dpart --version`: wall seconds and peak RSS;
-  - `h3dpart segment FILE -o parts.glb`: wall seconds and peak RSS of the
-    front end (the runner's memory is its own), and whether any h3dpart-runner process is left
+  - `h3dpart segment FILE -o parts.glb`: wall seconds, the peak RSS of the
+    front end (its `--json` report's peak_rss_bytes) and of the largest
+    process (the runner), and whether any h3dpart-runner process is left
     afterwards (the sequential policy must end it);
   - the shared libraries each front end maps (ldd), and whether LibTorch is
     among them.
@@ -39,7 +40,8 @@ def run_once(argv, env=None):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {code}: {err.strip()[-400:]}")
-    # ru_maxrss of the front-end process itself (a runner child is not in it).
+    # wait4's ru_maxrss is the largest of the process and the children it
+    # reaped (a runner included); the front end's own peak comes from --json.
     return wall, usage.ru_maxrss / 1024.0
 
 
@@ -95,7 +97,8 @@ def main():
         "studio": [studio, "--quit-after-first-frame", args.mesh],
         "f3d": [f3d, "--output", os.path.join(tmp, "f3d.png"), args.mesh] if f3d else None,
         "version": [cli, "--version"],
-        "segment": [cli, "segment", args.mesh, "-o", os.path.join(tmp, "parts.glb")],
+        "segment": [cli, "segment", args.mesh, "-o", os.path.join(tmp, "parts.glb"),
+                    "--json", os.path.join(tmp, "segment.json")],
     }
     order = [k for k, v in commands.items() if v]
     for key in order:  # one warm-up each (page cache, font cache)
@@ -105,6 +108,7 @@ def main():
     wall = {k: [] for k in order}
     rss = {k: [] for k in order}
     left = []
+    largest = []
     for _ in range(args.runs):
         for key in order:
             w, r = run_once(commands[key], env)
@@ -112,6 +116,9 @@ def main():
             rss[key].append(r)
             if key == "segment":
                 os.remove(os.path.join(tmp, "parts.glb"))
+                with open(os.path.join(tmp, "segment.json")) as f:
+                    rss[key][-1] = json.load(f)["peak_rss_bytes"] / 2.0**20
+                largest.append(r)
                 time.sleep(0.2)
                 left.append(len(runner_processes()))
     result = {k: {"wall_s": stats(wall[k]), "peak_rss_mib": stats(rss[k])} for k in order}
@@ -120,6 +127,8 @@ def main():
         result["studio_over_f3d"] = stats(ratios)
         result["studio_minus_f3d_rss_mib"] = statistics.median(rss["studio"]) - statistics.median(rss["f3d"])
     result["runners_left_after_segment"] = max(left) if left else None
+    if largest:
+        result["segment_largest_process_rss_mib"] = stats(largest)
     for name, binary in (("h3dpart", cli), ("h3dpart-studio", studio)):
         count, torch = libraries(binary)
         result[f"{name}_libraries"] = count
@@ -131,6 +140,9 @@ def main():
     if "studio_over_f3d" in result:
         print(f"studio / f3d wall ratio {fmt(result['studio_over_f3d'], 'x', 2)}; "
               f"studio RSS - f3d RSS (medians) {result['studio_minus_f3d_rss_mib']:.0f} MiB")
+    if largest:
+        print(f"segment: largest process (the runner) peak RSS "
+              f"{fmt(result['segment_largest_process_rss_mib'], 'MiB', 0)}")
     print(f"runner processes left after a sequential segment: {result['runners_left_after_segment']}")
     for name in ("h3dpart", "h3dpart-studio"):
         print(f"{name}: {result[name + '_libraries']} shared libraries, LibTorch linked: "
