@@ -82,6 +82,9 @@ struct RunnerClient::Impl {
   bool memValid = false;
 
   bool alive() const { return socket >= 0; }
+  // Started and its hello read (false between launch() and greet()).
+  bool greeted = false;
+  Clock::time_point launchedAt{};
 
   void setState(RunnerState s) {
     std::lock_guard<std::mutex> lock(stateMutex);
@@ -126,6 +129,7 @@ struct RunnerClient::Impl {
     if (kill && pid > 0) ::kill(pid, SIGKILL);
     if (socket >= 0) ::close(socket);
     socket = -1;
+    greeted = false;
     std::string how;
     if (kill && pid > 0) {
       // SIGKILL cannot be caught: the runner is gone once the kernel has torn
@@ -151,7 +155,9 @@ struct RunnerClient::Impl {
     return how;
   }
 
-  void spawn(const std::atomic<bool>* cancel) {
+  // Starts the runner process and returns at once: it loads LibTorch while
+  // the caller goes on; greet() waits for its hello.
+  void launch() {
     const fs::path path = findRunner(configuredPath);
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -166,7 +172,7 @@ struct RunnerClient::Impl {
       status.state = RunnerState::Starting;
       status.path = exe;
     }
-    const auto t0 = Clock::now();
+    launchedAt = Clock::now();
     const pid_t pid = ::fork();
     if (pid < 0) {
       ::close(sv[0]);
@@ -194,6 +200,17 @@ struct RunnerClient::Impl {
       status.pid = pid;
       ++generation;
       ++status.starts;
+    }
+    greeted = false;
+  }
+
+  // Waits for the launched runner's hello (a cancel kills it).
+  void greet(const std::atomic<bool>* cancel) {
+    const auto t0 = launchedAt;
+    std::string exe;
+    {
+      std::lock_guard<std::mutex> lock(stateMutex);
+      exe = status.path;
     }
     // The hello.
     wire::Frame hello;
@@ -243,6 +260,12 @@ struct RunnerClient::Impl {
     half = hello.body.value("half", half);
     status.state = RunnerState::Ready;
     status.spawnToReadyMs = msSince(t0);
+    greeted = true;
+  }
+
+  void spawn(const std::atomic<bool>* cancel) {
+    launch();
+    greet(cancel);
   }
 
   // Sends one request and waits for its reply; the runner is started first
@@ -250,8 +273,11 @@ struct RunnerClient::Impl {
   json request(json body, const std::vector<Tensor>& tensors, wire::Frame& reply,
                const std::string& stage, const std::atomic<bool>* cancel,
                const std::function<void(const std::string&, const std::string&, bool)>& notify) {
-    if (!alive()) {
-      spawn(cancel);
+    if (!alive() || !greeted) {
+      if (alive())
+        greet(cancel);  // started ahead (prestart)
+      else
+        spawn(cancel);
       int pid;
       {
         std::lock_guard<std::mutex> lock(stateMutex);
@@ -372,7 +398,8 @@ RunnerClient::RunnerClient(std::string device, std::string runnerPath)
 
 RunnerClient::~RunnerClient() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (impl_->alive()) impl_->end(false, false, "ended with its client");
+  // One still starting (prestart, never used) is killed: nothing of it is needed.
+  if (impl_->alive()) impl_->end(!impl_->greeted, false, "ended with its client");
 }
 
 fs::path RunnerClient::findRunner(const std::string& configured) {
@@ -492,7 +519,7 @@ std::vector<Tensor> RunnerClient::run(const RunRequest& request) {
 
 void RunnerClient::emptyCache() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (!impl_->alive()) return;
+  if (!impl_->alive() || !impl_->greeted) return;  // nothing loaded yet: nothing cached
   wire::Frame reply;
   impl_->request({{"op", "empty_cache"}}, {}, reply, "empty cache", nullptr,
                  [this](const std::string& e, const std::string& d, bool l) { notify(e, d, l); });
@@ -528,7 +555,7 @@ DeviceMemory RunnerClient::memory() const {
 
 std::uint64_t RunnerClient::freeForPlanning() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (impl_->alive()) {
+  if (impl_->alive() && impl_->greeted) {  // one still starting holds nothing yet
     wire::Frame reply;
     impl_->request({{"op", "memory"}}, {}, reply, "memory", nullptr,
                    [this](const std::string& e, const std::string& d, bool l) { notify(e, d, l); });
@@ -543,7 +570,7 @@ void RunnerClient::idle() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
   if (!impl_->alive()) return;
   const std::string why = "ended: nothing loaded (sequential)";
-  impl_->end(false, false, why);
+  impl_->end(!impl_->greeted, false, why);
   notify("runner-exit", why, true);
 }
 
@@ -551,7 +578,7 @@ void RunnerClient::shutdown() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
   if (!impl_->alive()) return;
   const std::string why = "ended: idle past its keep-alive";
-  impl_->end(false, false, why);
+  impl_->end(!impl_->greeted, false, why);
   notify("runner-exit", why, true);
 }
 
@@ -567,9 +594,22 @@ RunnerStatus RunnerClient::runnerStatus() const {
 
 void RunnerClient::start() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (impl_->alive()) return;
-  impl_->spawn(nullptr);
+  if (impl_->alive() && impl_->greeted) return;
+  if (impl_->alive())
+    impl_->greet(nullptr);
+  else
+    impl_->spawn(nullptr);
   notify("runner-start", "pid " + std::to_string(impl_->status.pid), false);
+}
+
+void RunnerClient::prestart() {
+  std::lock_guard<std::mutex> lock(impl_->requestMutex);
+  if (impl_->alive()) return;
+  try {
+    impl_->launch();
+  } catch (const Error&) {
+    // Not found, no fork: the first request tries again and says why.
+  }
 }
 
 int RunnerClient::pid() const {

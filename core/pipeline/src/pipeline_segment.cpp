@@ -160,6 +160,23 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
                         const SegmentOptions& options, Progress& progress) {
   if (mesh.faces.empty()) throw InputError("mesh", "no faces to segment");
   if (options.samplePoints < 16) throw UsageError("segment: samplePoints must be at least 16");
+  // Sampling first: a runner started ahead (ModelManager::prestart) loads
+  // LibTorch meanwhile.
+  progress.stage("sampling");
+  MaskResult result;
+  std::vector<Vec3> normPrompts;
+  {
+    const Normalization norm = Normalization::fit(mesh.bounds());
+    Mesh normalized = mesh;
+    norm.applyInPlace(normalized);
+    result.samples = detail::orientedSamples(
+        normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
+    if (result.samples.size() == 0) throw InputError("mesh", "the surface has no area to sample");
+    for (const auto& p : prompts) normPrompts.push_back(norm.apply(p));
+  }
+  progress.report(1.0);
+  progress.checkCancel();
+
   progress.stage("loading segmenter");
   ModelHandle handle = models.acquire(ModelRole::Segmenter, progress.cancelFlag());
   const auto& manifest = handle.manifest();
@@ -170,18 +187,6 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
                                         ? manifest.components.front().name
                                         : manifest.stages.front().components.front();
   progress.checkCancel();
-
-  progress.stage("sampling");
-  const Normalization norm = Normalization::fit(mesh.bounds());
-  Mesh normalized = mesh;
-  norm.applyInPlace(normalized);
-  MaskResult result;
-  result.samples = detail::orientedSamples(
-      normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
-  if (result.samples.size() == 0) throw InputError("mesh", "the surface has no area to sample");
-  std::vector<Vec3> normPrompts;
-  for (const auto& p : prompts) normPrompts.push_back(norm.apply(p));
-  progress.report(1.0);
 
   progress.stage("inference");
   const std::vector<Tensor> out = handle.run(
