@@ -208,6 +208,39 @@ class TestRunner : public QObject {
     QVERIFY(runnersOf(::getpid()).empty());
   }
 
+  // The runner is started with glibc's malloc asking for transparent huge
+  // pages (GLIBC_TUNABLES), unless the user's GLIBC_TUNABLES says otherwise.
+  void runnerAsksForHugePages() {
+    auto tunables = [](int pid) {
+      std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string env = ss.str(), found;
+      for (std::size_t at = 0; at < env.size();) {
+        const std::size_t end = env.find('\0', at);
+        const std::string e =
+            env.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (e.rfind("GLIBC_TUNABLES=", 0) == 0) found = e;
+        if (end == std::string::npos) break;
+        at = end + 1;
+      }
+      return found;
+    };
+    {
+      auto mm = manager(Policy::Keep);  // the runner stays after the run (it has exec'd)
+      const int pid = runOnce(*mm);
+      QVERIFY(pid > 0);
+      QCOMPARE(QString::fromStdString(tunables(pid)),
+               QStringLiteral("GLIBC_TUNABLES=glibc.malloc.hugetlb=1"));
+    }
+    ScopedEnv env("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0");
+    auto mm = manager(Policy::Keep);
+    const int pid = runOnce(*mm);
+    QVERIFY(pid > 0);
+    QCOMPARE(QString::fromStdString(tunables(pid)),
+             QStringLiteral("GLIBC_TUNABLES=glibc.malloc.hugetlb=0"));
+  }
+
   // A CLI command whose input fails to import after the runner was
   // prestarted: the one-line error names the file; no runner is left.
   void failedCliCommandLeavesNoRunner() {
