@@ -94,9 +94,21 @@ def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tens
     delta = torch.tensor(offs, dtype=torch.long, device=dev)
     qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
     nk = qkey.unsqueeze(1) + delta.unsqueeze(0)
-    pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
-    cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))     # [m,27]
-    st = starts[pos]
+    total = int(dims[0].item()) * d1 * d2
+    if total <= (1 << 24):
+        # the 27 cells' runs read from a table over the whole grid (a search of
+        # the occupied cells, below, costs a binary search per cell)
+        start_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        count_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        start_tab[ucell] = starts
+        count_tab[ucell] = counts
+        flat = nk.reshape(-1)
+        cnt = count_tab.index_select(0, flat).reshape(nk.shape)                  # [m,27]
+        st = start_tab.index_select(0, flat).reshape(nk.shape)
+    else:
+        pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
+        cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))     # [m,27]
+        st = starts[pos]
     cum = torch.cumsum(cnt, 1)
     tot = cum[:, 26]
     base = st - (cum - cnt)                                                        # pos = base[slot] + j
@@ -108,12 +120,18 @@ def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tens
     chunk = 1024
     for s in range(0, m, chunk):
         qi = qs[s:s + chunk]
+        b = qi.shape[0]
         tq = tot[qi]
         cmax = max(int(tq[-1].item()), k)
-        j = torch.arange(cmax, device=dev).unsqueeze(0).expand(qi.shape[0], cmax).contiguous()
-        slot = torch.searchsorted(cum[qi], j, right=True).clamp_max(26)
+        j = torch.arange(cmax, device=dev).unsqueeze(0)
+        # the cell of row position j: how many of the first 26 cells end at or
+        # before j (their ends scattered, then a running sum; no search)
+        marks = torch.zeros(b, cmax + 1, dtype=torch.long, device=dev)
+        ends = cum[qi, :26].clamp_max(cmax)
+        marks.scatter_add_(1, ends, torch.ones_like(ends))
+        slot = torch.cumsum(marks[:, :cmax], 1)
         p = (base[qi].gather(1, slot) + j).clamp(0, points.shape[0] - 1)
-        d = (spts[p] - queries[qi].unsqueeze(1)).pow(2).sum(-1)
+        d = (spts.index_select(0, p.reshape(-1)).reshape(b, cmax, 3) - queries[qi].unsqueeze(1)).pow(2).sum(-1)
         d = torch.where(j < tq.unsqueeze(1), d, torch.full_like(d, inf))
         v, i = torch.topk(d, k, dim=1, largest=False, sorted=True)
         out_d[qi] = v.sqrt()

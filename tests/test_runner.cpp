@@ -1,6 +1,6 @@
-// The runner process: spawn, run, sequential exit, a runner outliving the
-// thread that started it, keep-alive expiry, cancel by kill, each fault kind,
-// parent killed, runner missing. The models run in h3dpart-runner
+// The runner process: spawn, run, prestart (used, or ended unused), sequential exit, a runner
+// outliving the thread that started it, keep-alive expiry, cancel by kill, each fault kind, parent
+// killed, runner missing. The models run in h3dpart-runner
 // ($H3DPART_RUNNER, set by ctest); the fixture packages are written with the
 // in-process torch side.
 #include <QTemporaryDir>
@@ -178,6 +178,87 @@ class TestRunner : public QObject {
     // The next operation starts a fresh runner.
     const int second = runOnce(*mm);
     QVERIFY(second > 0 && second != pid);
+  }
+
+  // prestart(): the runner process starts at once, without waiting for its
+  // hello; the first use waits for it and uses it (no second start).
+  void prestartedRunnerServesFirstUse() {
+    auto mm = manager(Policy::Sequential);
+    mm->prestart();
+    const int pid = mm->snapshot().runner.pid;
+    QVERIFY(pid > 0 && pid != ::getpid());
+    QVERIFY(processAlive(pid));
+    mm->prestart();  // already started: nothing more
+    QCOMPARE(mm->snapshot().runner.pid, pid);
+    QCOMPARE(runOnce(*mm), pid);
+    QCOMPARE(mm->snapshot().runner.starts, 1);
+  }
+
+  // A prestarted runner that is never used (the command failed before it
+  // needed a model) is ended with the manager: its parent, this process,
+  // lives on, so its parent watch is not what ends it.
+  void prestartedRunnerEndsUnused() {
+    auto mm = manager(Policy::Sequential);
+    mm->prestart();
+    const int pid = mm->snapshot().runner.pid;
+    QVERIFY(pid > 0);
+    QVERIFY(processAlive(pid));
+    mm.reset();
+    QVERIFY(waitFor([&] { return !processAlive(pid); }));
+    QVERIFY(runnersOf(::getpid()).empty());
+  }
+
+  // The runner is started with glibc's malloc asking for transparent huge
+  // pages (GLIBC_TUNABLES), unless the user's GLIBC_TUNABLES says otherwise.
+  void runnerAsksForHugePages() {
+    auto tunables = [](int pid) {
+      std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string env = ss.str(), found;
+      for (std::size_t at = 0; at < env.size();) {
+        const std::size_t end = env.find('\0', at);
+        const std::string e =
+            env.substr(at, end == std::string::npos ? std::string::npos : end - at);
+        if (e.rfind("GLIBC_TUNABLES=", 0) == 0) found = e;
+        if (end == std::string::npos) break;
+        at = end + 1;
+      }
+      return found;
+    };
+    {
+      auto mm = manager(Policy::Keep);  // the runner stays after the run (it has exec'd)
+      const int pid = runOnce(*mm);
+      QVERIFY(pid > 0);
+      QCOMPARE(QString::fromStdString(tunables(pid)),
+               QStringLiteral("GLIBC_TUNABLES=glibc.malloc.hugetlb=1"));
+    }
+    ScopedEnv env("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0");
+    auto mm = manager(Policy::Keep);
+    const int pid = runOnce(*mm);
+    QVERIFY(pid > 0);
+    QCOMPARE(QString::fromStdString(tunables(pid)),
+             QStringLiteral("GLIBC_TUNABLES=glibc.malloc.hugetlb=0"));
+  }
+
+  // A CLI command whose input fails to import after the runner was
+  // prestarted: the one-line error names the file; no runner is left.
+  void failedCliCommandLeavesNoRunner() {
+    const QString bad = tmp_.filePath("broken.off");
+    {
+      std::ofstream f(bad.toStdString());
+      f << "OFF\n3 1 0\n0 0 0\n1 0 0\n";  // two vertices short
+    }
+    QProcess cli;
+    cli.start(cli_test::kCli, {"--quiet", "segment", bad, "-o", tmp_.filePath("broken.glb")});
+    QVERIFY(cli.waitForStarted());
+    const int parent = int(cli.processId());
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY(cli.exitCode() != 0);
+    const QString err = QString::fromUtf8(cli.readAllStandardError()).trimmed();
+    QVERIFY2(err.contains(bad) && !err.contains('\n'), qPrintable(err));
+    QVERIFY(!QFileInfo::exists(tmp_.filePath("broken.glb")));
+    QVERIFY(waitFor([&] { return runnersOf(parent).empty(); }));
   }
 
   // A runner started by a thread that has since ended (a batch worker, the

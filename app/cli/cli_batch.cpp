@@ -127,15 +127,27 @@ class Batch {
 
   void run() {
     if (workers_ <= 1) {
+      prestartIfNeeded();
       work();
     } else {
       const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       setComputeThreads(std::max(1, cores / workers_));
+      prestartIfNeeded();  // after the thread count: the runner takes it at start
       std::vector<std::thread> threads;
       for (int i = 0; i < workers_; ++i) threads.emplace_back([this] { work(); });
       for (auto& t : threads) t.join();
     }
     reporter_.endBar();
+  }
+
+  // The runner starts loading LibTorch while the first file is imported,
+  // unless no file will run (all skipped or unreadable).
+  void prestartIfNeeded() {
+    for (const FileJob& job : plan_.jobs)
+      if (job.input.problem.empty() && !(options_.skipExisting && outputsExist(job))) {
+        manager_.prestart();
+        return;
+      }
   }
 
   int finish() {

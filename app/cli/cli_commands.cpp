@@ -94,6 +94,11 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   Progress progress([&](std::string_view stage, double f) { printer.update(stage, f); }, &cancel);
   nlohmann::json stages = nlohmann::json::object();
 
+  // Every pipeline command needs a model: the runner starts now and loads
+  // LibTorch while the mesh is imported (ended with the manager if the import fails).
+  auto manager = makeManager(options);
+  manager->prestart();
+
   auto t = Clock::now();
   progress.stage("importing");
   ImportReport report;
@@ -105,7 +110,6 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
                  report.degenerateFaces);
   }
 
-  auto manager = makeManager(options);
   manager->resetPeak();
   Segmentation seg;
   if (!options.labelsIn.empty()) {

@@ -18,9 +18,16 @@ lives in this repository). For every mesh it runs
   - point prompts (unless --no-prompt): for every human segment, a click on a
     random face inside it (seed 0) through h3d::segmentPrompts; the mask's
     area-weighted IoU with that segment, averaged over segments, humans, meshes;
-  - the segment stage's wall time and the process's peak RSS (from the CLI's
-    JSON report) on a median-size mesh refined to about 18k, 100k and 1M faces
-    (unless --no-speed).
+  - speed (unless --no-speed), on the folder's median-size mesh refined to
+    at least 0.9 x 18k, 100k and 1M faces (every triangle split in n x n):
+    the segment stage (the CLI's --json stages_s.segment) of a single call,
+    cold (a fresh `h3dpart segment`: runner start, model load and dry run
+    included) and warm (the 2nd and 3rd file of a three-file batch of the
+    same mesh: the model resident in the runner, as the studio and batches
+    have it); the cold command's wall time; peak RSS of the front end (its
+    --json peak_rss_bytes) and of the largest process (wait4's ru_maxrss over
+    the CLI and the runner it reaped: the runner unless the front end is
+    larger). The two processes' peaks together bound what the call takes.
 """
 import argparse
 import importlib.util
@@ -45,10 +52,61 @@ def load_scorer(psb):
 
 
 def run_cli(args, *cmd):
-    full = [args.cli] + (["--models", args.models] if args.models else []) + ["--quiet"] + list(cmd)
+    full = cli_cmd(args, *cmd)
     r = subprocess.run(full, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(full), r.returncode, r.stderr[-2000:]))
+
+
+def cli_cmd(args, *cmd):
+    return [args.cli] + (["--models", args.models] if args.models else []) + ["--quiet"] + list(cmd)
+
+
+def run_measured(full):
+    """Runs a command to its end: (wall seconds, wait4's ru_maxrss in MiB: the
+    largest of the process and of the children it reaped)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    p.stderr.close()
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(full), p.returncode, err[-2000:]))
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def speed_row(args, path, tmp, name):
+    """Cold and warm segment stage and peak RSS on one mesh (see the module text)."""
+    report = os.path.join(tmp, name + ".json")
+    wall, largest = run_measured(cli_cmd(args, "segment", path, "-o", os.path.join(tmp, name + ".ply"),
+                                         "--json", report))
+    with open(report) as f:
+        rep = json.load(f)
+    batch = os.path.join(tmp, name + "-batch")
+    inputs = []
+    for d in ("a", "b", "c"):
+        os.makedirs(os.path.join(batch, d), exist_ok=True)
+        link = os.path.join(batch, d, "m.off")
+        if not os.path.lexists(link):
+            os.symlink(os.path.abspath(path), link)
+        inputs.append(link)
+    lines = os.path.join(batch, "lines.jsonl")
+    run_measured(cli_cmd(args, "segment", *inputs, "--out-dir", os.path.join(batch, "out"),
+                         "--name", "{index}-{stem}.ply", "--json-lines", lines))
+    stages = []
+    with open(lines) as f:
+        for ln in f:
+            rec = json.loads(ln)
+            if "stages_s" in rec and "segment" in rec["stages_s"]:
+                stages.append(rec["stages_s"]["segment"])
+    if len(stages) != 3:
+        raise RuntimeError(f"{lines}: {len(stages)} segment stages, 3 expected")
+    return {"faces": rep["triangles"], "segment_s": rep["stages_s"]["segment"], "wall_s": wall,
+            "batch_first_s": stages[0], "warm_s": stages[1:],
+            "peak_rss_mb": rep.get("peak_rss_bytes", 0) / 2 ** 20, "largest_rss_mb": largest,
+            "parts": rep.get("part_count")}
 
 
 def segment(args, mesh, tmp, name):
@@ -159,8 +217,15 @@ def report(S, rows, speed):
     print(f"segment stage on the PSB meshes: median {np.median([r['segment_s'] for r in rows]):.2f} s, "
           f"max {np.max([r['segment_s'] for r in rows]):.2f} s")
     for sp in speed:
-        print(f"segment stage at {sp['faces']:,} faces (a median PSB mesh refined): {sp['segment_s']:.2f} s, "
-              f"process peak RSS {sp['peak_rss_mb']:.0f} MiB")
+        if "warm_s" not in sp:  # a --json of an earlier version
+            print(f"segment stage at {sp['faces']:,} faces (a median PSB mesh refined): {sp['segment_s']:.2f} s, "
+                  f"process peak RSS {sp['peak_rss_mb']:.0f} MiB")
+            continue
+        print(f"segment stage at {sp['faces']:,} faces (a median PSB mesh refined): "
+              f"cold {sp['segment_s']:.2f} s (the whole command {sp['wall_s']:.2f} s), "
+              f"warm {' / '.join('%.2f' % w for w in sp['warm_s'])} s "
+              f"(batch file 1: {sp['batch_first_s']:.2f} s); peak RSS front end {sp['peak_rss_mb']:.0f} MiB, "
+              f"largest process {sp['largest_rss_mb']:.0f} MiB")
 
 
 def median_mesh(S, psb):
@@ -233,19 +298,21 @@ def main():
         # the folder's mesh of median face count, refined to each size
         med = median_mesh(S, args.psb)
         V, F, _ = S.read_off(med)
+        print(f"speed: {med}, load average {os.getloadavg()[0]:.2f} at the start", file=sys.stderr)
         for target in (18000, 100000, 1000000):
-            n = max(1, int(round((target / len(F)) ** 0.5)))
+            n = 1
+            while len(F) * n * n < 0.9 * target:
+                n += 1
             path = os.path.join(tmp, f"refined-{target}.off")
-            nf = refine_off(V, F, n, path)
-            _, rep = segment(args, path, tmp, f"refined-{target}")
-            s = {"faces": nf, "segment_s": rep["stages_s"]["segment"],
-                 "peak_rss_mb": rep.get("peak_rss_bytes", 0) / 2 ** 20, "parts": rep.get("part_count")}
-            speed.append(s)
+            refine_off(V, F, n, path)
+            speed.append(speed_row(args, path, tmp, f"refined-{target}"))
             os.remove(path)
+        print(f"speed: load average {os.getloadavg()[0]:.2f} at the end", file=sys.stderr)
     report(S, rows, speed)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"meshes": rows, "speed": speed, "when": time.strftime("%Y-%m-%d %H:%M")}, f, indent=1)
+            json.dump({"meshes": rows, "speed": speed, "when": time.strftime("%Y-%m-%d %H:%M"),
+                       "load_average": os.getloadavg()[0]}, f, indent=1)
 
 
 if __name__ == "__main__":

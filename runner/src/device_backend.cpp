@@ -8,6 +8,7 @@
 #include <torch/cuda.h>
 
 #include <algorithm>
+#include <atomic>
 #include <new>
 
 #include "h3dpart/device_name.h"
@@ -67,8 +68,16 @@ void CpuBackend::releaseWeights(std::uint64_t bytes) {
   weights_ -= std::min(weights_, bytes);
 }
 
+namespace {
+std::atomic<bool> gHostTrim{true};
+}
+
+void setHostTrimOnEmptyCache(bool on) {
+  gHostTrim.store(on);
+}
+
 void CpuBackend::emptyCache() {
-  malloc_trim(0);
+  if (gHostTrim.load()) malloc_trim(0);
 }
 
 DeviceMemory CpuBackend::memory() const {

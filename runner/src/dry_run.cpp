@@ -1,5 +1,7 @@
 // The contract check a component passes after it is loaded: a dry run on a
 // tiny input built from its manifest, and readable TorchScript errors.
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -138,6 +140,9 @@ void dryRun(const PackageManifest& m, const ComponentSpec& spec, torch::jit::Mod
   torch::jit::IValue result;
   try {
     torch::NoGradGuard noGrad;
+    // As run() does: no graph optimisation, so the tiny input is not profiled
+    // and compiled for (a tenth of a second the real calls never use).
+    torch::jit::GraphOptimizerEnabledGuard noOpt(false);
     result = module.forward(inputs);
   } catch (const std::exception& e) {
     refuse("dry run", torchMessage(e));

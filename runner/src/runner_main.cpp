@@ -1,6 +1,7 @@
 // h3dpart-runner: serves a TorchExecutor over the runner protocol
 // (core/models/include/h3dpart/runner_protocol.h) on the socket it was given.
 #include <ATen/Parallel.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "h3dpart/device_backend.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/memory_probe.h"
 #include "h3dpart/runner_protocol.h"
@@ -50,16 +52,45 @@ void injectFault(const std::string& kind, const std::string& stage) {
     throw OutOfMemoryError("injected fault: out of memory in stage '" + stage + "'");
 }
 
+// How long the runner waits after a run before it trims its heap.
+constexpr int kIdleTrimMs = 2000;
+
+// glibc's defaults give every block above 128 KiB (at first) its own mmap,
+// returned at free: a network call that makes and drops thousands of such
+// tensors pays zero-filled page faults for each of them (half of the default
+// segmenter's time). Large blocks come from the heap instead and freed memory
+// stays for the next tensor; the heap is trimmed when the runner is idle and
+// a moment after the client empties the cache (an unload): not at once, as the
+// next file of a batch would pay the page faults again.
+void tuneAllocator() {
+  setHostTrimOnEmptyCache(false);
+  ::mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  ::mallopt(M_TOP_PAD, 16 << 20);
+}
+
 class Server {
  public:
   Server(int socket, std::shared_ptr<TorchExecutor> exec)
       : socket_(socket), exec_(std::move(exec)) {}
 
   void serve() {
+    bool trimPending = false;
     while (true) {
+      if (trimPending) {
+        // Idle after a run: the heap it grew goes back to the system (a
+        // request within the delay keeps it for reuse: a batch's next file).
+        pollfd p{socket_, POLLIN, 0};
+        const int r = ::poll(&p, 1, kIdleTrimMs);
+        if (r == 0) {
+          ::malloc_trim(0);
+          trimPending = false;
+        }
+      }
       wire::Frame frame;
       if (!wire::receive(socket_, frame)) return;  // the client closed: exit
       const std::string op = frame.body.value("op", std::string());
+      if (op == "run" || op == "empty_cache") trimPending = true;
       if (op == "cancel") continue;  // nothing runs between requests
       const auto id = frame.body.value("id", std::uint64_t(0));
       json reply = {{"id", id}, {"ok", true}};
@@ -176,6 +207,7 @@ int main(int argc, char** argv) {
     }
   }
   if (fd < 0) return usage();
+  tuneAllocator();
   // Dies with its parent process: a watch on the parent pid (and end of file
   // on the socket). Not PR_SET_PDEATHSIG: it fires when the *thread* that
   // forked the runner ends, which a batch worker or the engine thread may do

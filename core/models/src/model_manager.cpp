@@ -478,6 +478,10 @@ std::vector<std::string> ModelManager::modelNames() const {
   return names;
 }
 
+void ModelManager::prestart() {
+  impl_->exec->prestart();
+}
+
 void ModelManager::resetPeak() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->peak = impl_->primaryDeviceBytes();

@@ -113,28 +113,40 @@ std::size_t PointGrid::nearest(const Vec3& q) const {
 }
 
 std::vector<std::pair<std::uint32_t, std::uint32_t>> faceAdjacency(const Mesh& mesh) {
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> edges;
-  edges.reserve(mesh.faces.size() * 3);
-  const std::uint64_t n = mesh.vertices.size();
+  // Every face edge (a < b, vertex indices) with its face, in the order of
+  // (a, b, face): bucketed by a (a counting sort), each bucket (a vertex's
+  // few edges) sorted by (b, face).
+  const std::size_t nv = mesh.vertices.size();
+  std::vector<std::uint32_t> start(nv + 1, 0);
+  for (const auto& t : mesh.faces)
+    for (int e = 0; e < 3; ++e) {
+      const std::uint32_t a = std::min(t[e], t[(e + 1) % 3]);
+      if (a != std::max(t[e], t[(e + 1) % 3])) ++start[a + 1];
+    }
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges(start.back());  // (b, face)
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
   for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
     const auto& t = mesh.faces[f];
     for (int e = 0; e < 3; ++e) {
-      const std::uint64_t a = std::min(t[e], t[(e + 1) % 3]);
-      const std::uint64_t b = std::max(t[e], t[(e + 1) % 3]);
-      if (a != b) edges.emplace_back(a * n + b, static_cast<std::uint32_t>(f));
+      const std::uint32_t a = std::min(t[e], t[(e + 1) % 3]);
+      const std::uint32_t b = std::max(t[e], t[(e + 1) % 3]);
+      if (a != b) edges[fill[a]++] = {b, static_cast<std::uint32_t>(f)};
     }
   }
-  std::sort(edges.begin(), edges.end());
   std::vector<std::pair<std::uint32_t, std::uint32_t>> adj;
   adj.reserve(edges.size() / 2 + 1);
-  for (std::size_t i = 0; i < edges.size();) {
-    std::size_t j = i + 1;
-    while (j < edges.size() && edges[j].first == edges[i].first) ++j;
-    // a manifold edge has two faces; a non-manifold one links its faces in a chain
-    for (std::size_t q = i + 1; q < j; ++q)
-      if (edges[q - 1].second != edges[q].second)
-        adj.emplace_back(edges[q - 1].second, edges[q].second);
-    i = j;
+  for (std::size_t a = 0; a < nv; ++a) {
+    const auto first = edges.begin() + start[a], last = edges.begin() + start[a + 1];
+    std::sort(first, last);
+    for (auto i = first; i != last;) {
+      auto j = i + 1;
+      while (j != last && j->first == i->first) ++j;
+      // a manifold edge has two faces; a non-manifold one links its faces in a chain
+      for (auto q = i + 1; q != j; ++q)
+        if ((q - 1)->second != q->second) adj.emplace_back((q - 1)->second, q->second);
+      i = j;
+    }
   }
   return adj;
 }
@@ -160,6 +172,23 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
                         const SegmentOptions& options, Progress& progress) {
   if (mesh.faces.empty()) throw InputError("mesh", "no faces to segment");
   if (options.samplePoints < 16) throw UsageError("segment: samplePoints must be at least 16");
+  // Sampling first: a runner started ahead (ModelManager::prestart) loads
+  // LibTorch meanwhile.
+  progress.stage("sampling");
+  MaskResult result;
+  std::vector<Vec3> normPrompts;
+  {
+    const Normalization norm = Normalization::fit(mesh.bounds());
+    Mesh normalized = mesh;
+    norm.applyInPlace(normalized);
+    result.samples = detail::orientedSamples(
+        normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
+    if (result.samples.size() == 0) throw InputError("mesh", "the surface has no area to sample");
+    for (const auto& p : prompts) normPrompts.push_back(norm.apply(p));
+  }
+  progress.report(1.0);
+  progress.checkCancel();
+
   progress.stage("loading segmenter");
   ModelHandle handle = models.acquire(ModelRole::Segmenter, progress.cancelFlag());
   const auto& manifest = handle.manifest();
@@ -170,18 +199,6 @@ MaskResult runSegmenter(const Mesh& mesh, const std::vector<Vec3>& prompts, Mode
                                         ? manifest.components.front().name
                                         : manifest.stages.front().components.front();
   progress.checkCancel();
-
-  progress.stage("sampling");
-  const Normalization norm = Normalization::fit(mesh.bounds());
-  Mesh normalized = mesh;
-  norm.applyInPlace(normalized);
-  MaskResult result;
-  result.samples = detail::orientedSamples(
-      normalized, static_cast<std::size_t>(options.samplePoints), options.seed);
-  if (result.samples.size() == 0) throw InputError("mesh", "the surface has no area to sample");
-  std::vector<Vec3> normPrompts;
-  for (const auto& p : prompts) normPrompts.push_back(norm.apply(p));
-  progress.report(1.0);
 
   progress.stage("inference");
   const std::vector<Tensor> out = handle.run(

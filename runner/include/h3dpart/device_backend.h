@@ -48,6 +48,11 @@ class DeviceBackend {
   virtual std::uint64_t freeForPlanning() const = 0;
 };
 
+// CpuBackend::emptyCache() gives the heap's free memory back to the system
+// (malloc_trim) unless this is off: the runner turns it off and trims when it
+// is idle instead, so back-to-back operations (a batch) reuse their memory.
+void setHostTrimOnEmptyCache(bool on);
+
 class CpuBackend : public DeviceBackend {
  public:
   std::string name() const override { return "cpu"; }

@@ -75,6 +75,9 @@ class ModelExecutor {
   virtual void idle() {}
   // Ends whatever holds the weights now (keep-alive expiry); every id is gone.
   virtual void shutdown() {}
+  // A model will be needed soon: start what runs it (the runner process) in
+  // the background now. No-op in process.
+  virtual void prestart() {}
   // The runner's row of the snapshot (state None for in-process executors).
   virtual RunnerStatus runnerStatus() const { return {}; }
   // Told of the runner's start ("runner-start") and end ("runner-exit", with

@@ -105,6 +105,12 @@ class ModelManager {
   ModelHandle acquire(ModelRole role, const std::atomic<bool>* cancel = nullptr);
   ModelHandle acquire(const std::string& name, const std::atomic<bool>* cancel = nullptr);
 
+  // A model will be needed soon (a command that segments or generates): the
+  // runner process starts now, in the background, and loads LibTorch while
+  // the caller imports and samples; nothing goes on a device. The manager's
+  // destructor ends it when it was never used (a command that failed first).
+  void prestart();
+
   // UI "Load": resident now (no operation ends, so Sequential keeps it until
   // another model is needed or unload()); Budget may evict others for it.
   void load(const std::string& name);

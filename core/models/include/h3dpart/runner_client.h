@@ -55,6 +55,12 @@ class RunnerClient : public ModelExecutor {
 
   // Starts the runner now (it starts on first use otherwise).
   void start();
+  // Starts the runner process without waiting for it: it loads LibTorch
+  // while the caller goes on (imports, samples); the first request waits for
+  // its hello. Nothing on the device: the runner touches no GPU before a
+  // model goes there. A runner never used is killed by idle(), shutdown()
+  // and the destructor. Errors (no runner found) wait for the first request.
+  void prestart() override;
   // The runner's pid, 0 when none runs.
   int pid() const;
 
