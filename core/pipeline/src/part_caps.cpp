@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "h3dpart/marching.h"
+#include "h3dpart/surface_query.h"
 #include "h3dpart/union_find.h"
 
 namespace h3d::detail {
@@ -76,7 +77,7 @@ constexpr float kDepthPerBorderDistance = 0.15f;
 // `fewest` (the check's figure for `x`) and fewer faces show.
 void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>>& nb,
                   const std::unordered_map<std::uint32_t, int>& column,
-                  const std::vector<Triangle>& faces, const std::vector<Vec3>& border,
+                  const std::vector<Triangle>& faces, const NearestPoints& border,
                   const CapCheck& check, const CapInside& inside, double fewest, Eigen::MatrixXd& x,
                   const std::vector<Vec3>& vertices) {
   const std::size_t free = column.size();
@@ -97,11 +98,7 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
       count[uc] += 1.f;
     }
   }
-  auto toBorder = [&](const Vec3& q) {
-    float d = INFINITY;
-    for (const Vec3& b : border) d = std::min(d, length(q - b));
-    return d;
-  };
+  auto toBorder = [&](const Vec3& q) { return border.distance(q); };
   std::vector<float> deeper(free, 1.f);  // raised where a face between vertices showed
   auto at = [&](std::uint32_t v) {
     auto it = column.find(v);
@@ -145,7 +142,9 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
   // chord under a socket's surface): the vertices of a face whose centre
   // shows go deeper, a few times.
   for (int pass = 0; pass < 3 && facesShowing(true) > 0; ++pass) moveIn();
-  const double refined = check(border, p);
+  std::vector<float> distances(free);
+  for (std::size_t c = 0; c < free; ++c) distances[c] = toBorder(p[c]);
+  const double refined = check(p, distances);
   const std::size_t showing = facesShowing(false);
   if (refined > fewest || (refined == fewest && showing >= facesBefore)) return;
   for (std::size_t c = 0; c < free; ++c)
@@ -217,8 +216,9 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   // island in its neighbour's surface: the neighbour's cap over the hole
   // would lie on the island's visible surface) -- the first the check finds
   // hidden, else the one with the fewest exposed vertices.
-  std::vector<Vec3> border;
-  for (std::uint32_t v : cap.rings.front()) border.push_back(vertices[v]);
+  std::vector<Vec3> borderPoints;
+  for (std::uint32_t v : cap.rings.front()) borderPoints.push_back(vertices[v]);
+  const NearestPoints border(std::move(borderPoints));
   auto at = [&](const Eigen::MatrixXd& x, std::uint32_t v) {
     auto it = column.find(v);
     if (it == column.end()) return vertices[v];
@@ -231,11 +231,8 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     capNormal += cross(at(flat, t[1]) - at(flat, t[0]), at(flat, t[2]) - at(flat, t[0]));
   capNormal = normalized(capNormal);
   std::vector<float> toBorder(static_cast<std::size_t>(free), 0.f);
-  for (const auto& [v, c] : column) {
-    float d = INFINITY;
-    for (const Vec3& b : border) d = std::min(d, length(at(flat, v) - b));
-    toBorder[static_cast<std::size_t>(c)] = d;
-  }
+  for (const auto& [v, c] : column)
+    toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v));
   struct Shape {
     double bulge, sink;
   };
@@ -244,6 +241,7 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
                                       {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
                                       {0, 0.15},       {0, 0.3},        {0, 0.6}};
   std::vector<Vec3> inner(static_cast<std::size_t>(free));
+  std::vector<float> innerToBorder(static_cast<std::size_t>(free));
   double fewest = INFINITY;
   Eigen::MatrixXd chosen;
   for (const Shape& shape : kShapes) {
@@ -256,10 +254,13 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
       chosen = x;
       break;
     }
-    for (int c = 0; c < free; ++c)
-      inner[static_cast<std::size_t>(c)] = Vec3{
-          static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
-    const double exposed = check(border, inner);
+    for (int c = 0; c < free; ++c) {
+      const auto uc = static_cast<std::size_t>(c);
+      inner[uc] = Vec3{static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)),
+                       static_cast<float>(x(c, 2))};
+      innerToBorder[uc] = border.distance(inner[uc]);
+    }
+    const double exposed = check(inner, innerToBorder);
     if (exposed < fewest) {
       fewest = exposed;
       chosen = x;
