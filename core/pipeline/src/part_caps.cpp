@@ -173,8 +173,7 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
 // the border), the membrane solves L x = 0 on the free vertices.
 bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surfaceNeighbours,
           std::uint32_t firstNew, std::vector<Vec3>& vertices, const CapCheck& check,
-          const CapInside& inside, double* exposure = nullptr) {
-  if (exposure) *exposure = 0;
+          const CapInside& inside) {
   std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>> nb;
   for (const Triangle& t : cap.faces)
     for (int e = 0; e < 3; ++e) {
@@ -287,7 +286,6 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     }
     if (exposed == 0) break;
   }
-  if (exposure && fewest != INFINITY) *exposure = fewest;
   if (fewest > 0 && fewest != INFINITY && inside)
     followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices,
                  cap.tube ? kTubeDepthPerBorderDistance : kDepthPerBorderDistance);
@@ -495,15 +493,12 @@ double capScore(const Cap& cap, const std::vector<Vec3>& vertices, std::uint32_t
 constexpr double kTubeShare = 0.25;
 // Loops that try tubes: at least this many vertices, at most this many per part.
 constexpr std::size_t kSmallestLoop = 12, kMostShowing = 24;
-// and facing each other: the cosine between the line joining their centres
-// and each loop's axis at least this.
-constexpr float kFacing = 0.8f;
 
 // Loops whose caps show are joined in pairs by tubes where a tube shows
 // less than kTubeShare of the two caps: each loop (of at least
 // kSmallestLoop vertices, the kMostShowing that show most) tries its nearest
 // showing loops (by centroid, perimeters within 4x, centroids within 4x
-// the sum of the loops' radii, facing each other), the best gains first.
+// the sum of the loops' radii), the best gains first.
 // Returns, per loop, the loop it is joined with (or -1).
 std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loops,
                              const std::vector<double>& discScore,
@@ -515,23 +510,12 @@ std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loop
   const std::size_t n = loops.size();
   std::vector<Vec3> centroid(n, Vec3{0, 0, 0});
   std::vector<double> perimeter(n, 0);
-  std::vector<Vec3> axis(n, Vec3{0, 0, 0});
   std::vector<double> u;
   for (std::size_t i = 0; i < n; ++i) {
     for (std::uint32_t v : loops[i]) centroid[i] += vertices[v];
     centroid[i] = centroid[i] / static_cast<float>(loops[i].size());
     perimeter[i] = loopParameters(loops[i], vertices, u);
-    for (std::size_t k = 0; k < loops[i].size(); ++k)
-      axis[i] += cross(vertices[loops[i][k]] - centroid[i],
-                       vertices[loops[i][(k + 1) % loops[i].size()]] - centroid[i]);
-    axis[i] = normalized(axis[i]);
   }
-  // two rims of one bore: the line between their centres runs along both
-  // loops' axes (the normals of the areas they span)
-  auto facing = [&](std::size_t i, std::size_t j) {
-    const Vec3 along = normalized(centroid[j] - centroid[i]);
-    return std::fabs(dot(along, axis[i])) > kFacing && std::fabs(dot(along, axis[j])) > kFacing;
-  };
   // a loop of a few vertices (a speck of another label) gets its cap; of
   // the others, the kMostShowing that show most try tubes
   std::vector<std::size_t> showing;
@@ -553,8 +537,7 @@ std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loop
     std::vector<std::size_t> others;
     for (std::size_t j : showing)
       if (j != i && perimeter[j] < 4 * perimeter[i] && perimeter[i] < 4 * perimeter[j] &&
-          length(centroid[j] - centroid[i]) < 4 * (perimeter[i] + perimeter[j]) / (2 * M_PI) &&
-          facing(i, j))
+          length(centroid[j] - centroid[i]) < 4 * (perimeter[i] + perimeter[j]) / (2 * M_PI))
         others.push_back(j);
     const std::size_t keep = std::min(kTries, others.size());
     std::partial_sort(others.begin(), others.begin() + static_cast<long>(keep), others.end(),
@@ -653,10 +636,9 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
   std::vector<double> discScore(loops.size(), 0);
   for (std::size_t i = 0; i < loops.size(); ++i) {
     discs.push_back(discCap(loops[i], vertices));
-    double exposed = 0;
-    if (!fair(discs.back(), neighbours, firstNew, vertices, check, inside, &exposed)) return false;
-    // a cap that hid before it was moved in needs no tube
-    if (check && loops.size() > 1 && exposed > 0 && loops[i].size() >= kSmallestLoop)
+    if (!fair(discs.back(), neighbours, firstNew, vertices, check, inside)) return false;
+    // (faces and all: a cap whose vertices hide may still cross its neighbour)
+    if (check && loops.size() > 1 && loops[i].size() >= kSmallestLoop)
       discScore[i] = capScore(discs.back(), vertices, firstNew, check);
   }
   std::vector<Cap> tubes;
