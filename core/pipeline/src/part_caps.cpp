@@ -498,7 +498,8 @@ constexpr std::size_t kSmallestLoop = 12, kMostShowing = 24;
 // less than kTubeShare of the two caps: each loop (of at least
 // kSmallestLoop vertices, the kMostShowing that show most) tries its nearest
 // showing loops (by centroid, perimeters within 4x, centroids within 4x
-// the sum of the loops' radii), the best gains first.
+// the sum of the loops' radii, open air halfway between their centres),
+// the best gains first.
 // Returns, per loop, the loop it is joined with (or -1).
 std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loops,
                              const std::vector<double>& discScore,
@@ -548,6 +549,10 @@ std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loop
     for (std::size_t o = 0; o < keep; ++o) {
       const std::size_t j = others[o];
       if (!tried.insert(std::minmax(i, j)).second) continue;
+      // a bore has open air between its rims; a bar cut at both ends has
+      // its own inside there (a tube would hollow it)
+      const Vec3 middle = (centroid[i] + centroid[j]) * 0.5f;
+      if (!(check({middle}, {0.5f * length(centroid[j] - centroid[i])}) > 0)) continue;
       Cap tube = tubeCap(loops[i], loops[j], vertices);
       if (!fair(tube, neighbours, firstNew, vertices, check, inside)) continue;
       const double score = capScore(tube, vertices, firstNew, check);
