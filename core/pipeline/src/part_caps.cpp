@@ -371,9 +371,10 @@ Cap discCap(const std::vector<std::uint32_t>& loop, std::vector<Vec3>& vertices)
   std::vector<double> u;
   loopParameters(loop, vertices, u);
   const int m = static_cast<int>(loop.size());
-  // rings (at least 2, so a small cap can bend to follow a curved
-  // neighbour from inside)
-  const int ringCount = std::clamp(static_cast<int>(std::lround(m / (4.0 * M_PI))), 2, 8);
+  // rings (about one per 2 pi border vertices, at least 3, so a small cap
+  // can bend to follow a curved neighbour from inside, or dive under the
+  // rim of a recess)
+  const int ringCount = std::clamp(static_cast<int>(std::lround(m / (2.0 * M_PI))), 3, 8);
   Vec3 centroid{0, 0, 0};
   for (std::uint32_t v : loop) centroid += vertices[v];
   centroid = centroid / static_cast<float>(m);
