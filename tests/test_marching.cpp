@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "h3dpart/marching.h"
+#include "h3dpart/surface_query.h"
 #include "shape_fixtures.h"
 
 using namespace h3d;
@@ -138,6 +140,50 @@ class TestMarching : public QObject {
     bow.faces = {{0, 2, 1}, {0, 1, 3}, {0, 3, 2}, {1, 2, 3},
                  {0, 4, 5}, {0, 6, 4}, {0, 5, 6}, {4, 6, 5}};
     QVERIFY(!detail::isClosedManifold(bow));
+    // a closed tetrahedron listed twice: every edge used twice the same way
+    Mesh twice;
+    twice.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    twice.faces = {{0, 2, 1}, {0, 1, 3}, {0, 3, 2}, {1, 2, 3}};
+    QVERIFY(detail::isClosedManifold(twice));
+    twice.faces.insert(twice.faces.end(), twice.faces.begin(), twice.faces.end());
+    QVERIFY(!detail::isClosedManifold(twice));
+  }
+
+  // The box trees answer what a search of every triangle (every point)
+  // answers: the nearest distance, its side (negative inside the torus),
+  // nothing beyond the radius.
+  void nearestQueriesMatchBruteForce() {
+    const auto torus = fixtures::torusY({0, 0, 0}, 0.5f, 0.2f);
+    ScalarGrid g = sampleField(torus, -1.f, 1.f, 40);
+    g.closeBorder(1.f);
+    const Mesh m = detail::marchTetrahedra(g);
+    QVERIFY(m.faces.size() > 1000);
+    const detail::SurfaceQuery query(m);
+    const detail::NearestPoints points(m.vertices);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> u(-1.2f, 1.2f);
+    for (int i = 0; i < 300; ++i) {
+      const Vec3 p{u(rng), u(rng), u(rng)};
+      float brute = INFINITY;
+      for (const Triangle& t : m.faces)
+        brute = std::min(brute,
+                         length(p - detail::closestOnTriangle(p, m.vertices[t[0]], m.vertices[t[1]],
+                                                              m.vertices[t[2]])));
+      const detail::Nearest near = query.nearest(p, 10.f);
+      QVERIFY(near.found());
+      // (ties within 1e-4 of the distance go to the face seen most squarely)
+      const float tie = 2e-4f * brute + 1e-6f;
+      QVERIFY2(std::fabs(std::fabs(near.distance) - brute) < tie,
+               qPrintable(QString("tree %1, brute force %2").arg(near.distance).arg(brute)));
+      QVERIFY(std::fabs(length(near.point - p) - brute) < tie);
+      if (std::fabs(torus(p)) > 0.05f) QCOMPARE(near.distance < 0, torus(p) < 0);
+      // within a radius below the distance there is nothing
+      if (brute > 0.01f) QVERIFY(!query.nearest(p, 0.9f * brute).found());
+      float brutePoint = INFINITY;
+      for (const Vec3& v : m.vertices) brutePoint = std::min(brutePoint, length(p - v));
+      QVERIFY(std::fabs(points.distance(p) - brutePoint) < 1e-5f);
+    }
+    QVERIFY(std::isinf(detail::NearestPoints({}).distance({0, 0, 0})));
   }
 };
 

@@ -167,34 +167,51 @@ std::size_t removeSmallComponents(Mesh& mesh, double minFraction) {
 bool isClosedManifold(const Mesh& mesh) {
   if (mesh.faces.empty()) return false;
   const std::uint64_t n = mesh.vertices.size();
-  // directed half-edge -> the third vertex of its face
-  std::unordered_map<std::uint64_t, std::uint32_t> next;
-  next.reserve(mesh.faces.size() * 3);
+  // directed half-edges (a, b) as a * n + b, sorted, each with the third
+  // vertex of its face: a vertex's outgoing half-edges are one run
+  struct HalfEdge {
+    std::uint64_t key;
+    std::uint32_t third;
+  };
+  std::vector<HalfEdge> edges;
+  edges.reserve(mesh.faces.size() * 3);
   for (const auto& t : mesh.faces) {
     if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2]) return false;
-    for (int e = 0; e < 3; ++e) {
-      const std::uint64_t key = t[e] * n + t[(e + 1) % 3];
-      if (!next.emplace(key, t[(e + 2) % 3]).second) return false;  // edge used twice the same way
-    }
+    for (int e = 0; e < 3; ++e) edges.push_back({t[e] * n + t[(e + 1) % 3], t[(e + 2) % 3]});
   }
-  for (const auto& [key, third] : next)
-    if (!next.count((key % n) * n + key / n)) return false;  // border edge
+  std::sort(edges.begin(), edges.end(),
+            [](const HalfEdge& x, const HalfEdge& y) { return x.key < y.key; });
+  auto find = [&](std::uint64_t key) {
+    auto it = std::lower_bound(edges.begin(), edges.end(), key,
+                               [](const HalfEdge& x, std::uint64_t k) { return x.key < k; });
+    return it != edges.end() && it->key == key ? it : edges.end();
+  };
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    if (i > 0 && edges[i].key == edges[i - 1].key) return false;  // edge used twice the same way
+    const std::uint64_t key = edges[i].key;
+    if (find((key % n) * n + key / n) == edges.end()) return false;  // border edge
+  }
   // one fan per vertex: walking outgoing half-edges around the vertex visits them all
-  std::vector<std::vector<std::uint32_t>> outgoing(n);
-  for (const auto& [key, third] : next)
-    outgoing[key / n].push_back(static_cast<std::uint32_t>(key % n));
-  for (std::uint64_t v = 0; v < n; ++v) {
-    const auto& outs = outgoing[v];
-    if (outs.empty()) continue;
+  for (std::size_t begin = 0; begin < edges.size();) {
+    const std::uint64_t v = edges[begin].key / n;
+    std::size_t end = begin;
+    while (end < edges.size() && edges[end].key / n == v) ++end;
+    const std::size_t outs = end - begin;
     // face (v, b, c): the next outgoing edge around v is (v, c)
-    std::uint32_t cur = outs.front();
+    const auto first = static_cast<std::uint32_t>(edges[begin].key % n);
+    std::uint32_t cur = first;
     std::size_t steps = 0;
     do {
-      cur = next.at(v * n + cur);
+      auto it = std::lower_bound(edges.begin() + static_cast<long>(begin),
+                                 edges.begin() + static_cast<long>(end), v * n + cur,
+                                 [](const HalfEdge& x, std::uint64_t k) { return x.key < k; });
+      if (it == edges.begin() + static_cast<long>(end) || it->key != v * n + cur) return false;
+      cur = it->third;
       ++steps;
-      if (steps > outs.size()) return false;
-    } while (cur != outs.front());
-    if (steps != outs.size()) return false;
+      if (steps > outs) return false;
+    } while (cur != first);
+    if (steps != outs) return false;
+    begin = end;
   }
   return true;
 }

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "h3dpart/marching.h"
+#include "h3dpart/surface_query.h"
 #include "h3dpart/union_find.h"
 
 namespace h3d::detail {
@@ -35,22 +37,34 @@ namespace {
 
 // One cap under construction: its rings (ring 0 is the border loop, in the
 // direction of the surface's border half-edges), the centre, and its faces.
+// A tube joins two border loops instead (rings from one loop to the other,
+// the last ring the second loop reversed); `border` is every loop vertex.
 struct Cap {
   std::vector<std::vector<std::uint32_t>> rings;
+  std::vector<std::uint32_t> border;
   std::uint32_t centre = 0;
   std::vector<Triangle> faces;
+  bool tube = false;
 };
 
+// Parameters 0, 1/n, ..., (n-1)/n.
+std::vector<double> uniform(std::size_t n) {
+  std::vector<double> u(n);
+  for (std::size_t i = 0; i < n; ++i) u[i] = static_cast<double>(i) / static_cast<double>(n);
+  return u;
+}
+
 // Triangles between ring `a` (outer) and ring `b` (inner), both in the same
-// cyclic direction; each step advances the ring whose next vertex comes first
-// by its parameter along the ring.
+// cyclic direction, with their parameters along the ring (from 0, below 1);
+// each step advances the ring whose next vertex comes first.
 void strip(const std::vector<std::uint32_t>& a, const std::vector<double>& ua,
-           const std::vector<std::uint32_t>& b, std::vector<Triangle>& faces) {
+           const std::vector<std::uint32_t>& b, const std::vector<double>& ub,
+           std::vector<Triangle>& faces) {
   const std::size_t na = a.size(), nb = b.size();
   std::size_t j = 0, k = 0;
   while (j < na || k < nb) {
     const double nextA = j + 1 < na ? ua[j + 1] : 1.0;
-    const double nextB = static_cast<double>(k + 1) / static_cast<double>(nb);
+    const double nextB = k + 1 < nb ? ub[k + 1] : 1.0;
     if (k == nb || (j < na && nextA <= nextB)) {
       faces.push_back({a[(j + 1) % na], a[j], b[k % nb]});
       ++j;
@@ -67,6 +81,9 @@ constexpr double kBulge = 0.5;
 // How far in a cap vertex should be: a share of its distance from the
 // border, so the cap dives in as it leaves the border.
 constexpr float kDepthPerBorderDistance = 0.15f;
+// A tube runs along its neighbour's surface from inside (a bore's wall), so
+// it dives in more steeply, out of reach of that surface's shading.
+constexpr float kTubeDepthPerBorderDistance = 0.3f;
 
 // The cap `x` (free vertices by column) moved inside the shape: each vertex
 // taken to about kDepthPerBorderDistance of its distance from the border
@@ -76,9 +93,9 @@ constexpr float kDepthPerBorderDistance = 0.15f;
 // `fewest` (the check's figure for `x`) and fewer faces show.
 void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std::uint32_t>>& nb,
                   const std::unordered_map<std::uint32_t, int>& column,
-                  const std::vector<Triangle>& faces, const std::vector<Vec3>& border,
+                  const std::vector<Triangle>& faces, const NearestPoints& border,
                   const CapCheck& check, const CapInside& inside, double fewest, Eigen::MatrixXd& x,
-                  const std::vector<Vec3>& vertices) {
+                  const std::vector<Vec3>& vertices, float depthPerBorderDistance) {
   const std::size_t free = column.size();
   std::vector<Vec3> p(free), next(free);
   std::vector<std::vector<int>> freeNb(free);
@@ -97,11 +114,7 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
       count[uc] += 1.f;
     }
   }
-  auto toBorder = [&](const Vec3& q) {
-    float d = INFINITY;
-    for (const Vec3& b : border) d = std::min(d, length(q - b));
-    return d;
-  };
+  auto toBorder = [&](const Vec3& q) { return border.distance(q); };
   std::vector<float> deeper(free, 1.f);  // raised where a face between vertices showed
   auto at = [&](std::uint32_t v) {
     auto it = column.find(v);
@@ -109,13 +122,13 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
   };
   auto moveIn = [&] {
     for (std::size_t c = 0; c < free; ++c)
-      p[c] = inside(p[c], deeper[c] * kDepthPerBorderDistance * toBorder(p[c]));
+      p[c] = inside(p[c], deeper[c] * depthPerBorderDistance * toBorder(p[c]));
   };
   auto facesShowing = [&](bool mark) {
     std::size_t showing = 0;
     for (const Triangle& t : faces) {
       const Vec3 centre = (at(t[0]) + at(t[1]) + at(t[2])) * (1.f / 3.f);
-      const float want = 0.5f * kDepthPerBorderDistance * toBorder(centre);
+      const float want = 0.5f * depthPerBorderDistance * toBorder(centre);
       if (want <= 0 || inside(centre, want) == centre) continue;
       ++showing;
       if (!mark) continue;
@@ -145,7 +158,9 @@ void followInside(const std::unordered_map<std::uint32_t, std::unordered_set<std
   // chord under a socket's surface): the vertices of a face whose centre
   // shows go deeper, a few times.
   for (int pass = 0; pass < 3 && facesShowing(true) > 0; ++pass) moveIn();
-  const double refined = check(border, p);
+  std::vector<float> distances(free);
+  for (std::size_t c = 0; c < free; ++c) distances[c] = toBorder(p[c]);
+  const double refined = check(p, distances);
   const std::size_t showing = facesShowing(false);
   if (refined > fewest || (refined == fewest && showing >= facesBefore)) return;
   for (std::size_t c = 0; c < free; ++c)
@@ -165,14 +180,14 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
       nb[t[e]].insert(t[(e + 1) % 3]);
       nb[t[(e + 1) % 3]].insert(t[e]);
     }
-  for (std::uint32_t v : cap.rings.front())
+  for (std::uint32_t v : cap.border)
     for (std::uint32_t u : surfaceNeighbours[v]) nb[v].insert(u);
   std::unordered_map<std::uint32_t, int> column;
   for (const auto& [v, n] : nb)
     if (v >= firstNew) column.emplace(v, static_cast<int>(column.size()));
   const int free = static_cast<int>(column.size());
   if (free == 0) return true;
-  std::vector<std::uint32_t> rows(cap.rings.front());
+  std::vector<std::uint32_t> rows(cap.border);
   for (const auto& [v, c] : column) rows.push_back(v);
   std::vector<Eigen::Triplet<double>> triplets;
   Eigen::MatrixXd fixedPart = Eigen::MatrixXd::Zero(static_cast<long>(rows.size()), 3);
@@ -217,8 +232,9 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   // island in its neighbour's surface: the neighbour's cap over the hole
   // would lie on the island's visible surface) -- the first the check finds
   // hidden, else the one with the fewest exposed vertices.
-  std::vector<Vec3> border;
-  for (std::uint32_t v : cap.rings.front()) border.push_back(vertices[v]);
+  std::vector<Vec3> borderPoints;
+  for (std::uint32_t v : cap.border) borderPoints.push_back(vertices[v]);
+  const NearestPoints border(std::move(borderPoints));
   auto at = [&](const Eigen::MatrixXd& x, std::uint32_t v) {
     auto it = column.find(v);
     if (it == column.end()) return vertices[v];
@@ -231,11 +247,8 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     capNormal += cross(at(flat, t[1]) - at(flat, t[0]), at(flat, t[2]) - at(flat, t[0]));
   capNormal = normalized(capNormal);
   std::vector<float> toBorder(static_cast<std::size_t>(free), 0.f);
-  for (const auto& [v, c] : column) {
-    float d = INFINITY;
-    for (const Vec3& b : border) d = std::min(d, length(at(flat, v) - b));
-    toBorder[static_cast<std::size_t>(c)] = d;
-  }
+  for (const auto& [v, c] : column)
+    toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v));
   struct Shape {
     double bulge, sink;
   };
@@ -244,10 +257,14 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
                                       {kBulge / 2, 0}, {kBulge / 5, 0}, {0, 0},
                                       {0, 0.15},       {0, 0.3},        {0, 0.6}};
   std::vector<Vec3> inner(static_cast<std::size_t>(free));
+  std::vector<float> innerToBorder(static_cast<std::size_t>(free));
   double fewest = INFINITY;
   Eigen::MatrixXd chosen;
   for (const Shape& shape : kShapes) {
     if (!check && shape.bulge > kBulge) continue;
+    // a tube is the membrane moved in: the surface it leaves from (the face
+    // around a bore) goes the other way, and it has no one side to sink to
+    if (cap.tube && (shape.sink > 0 || shape.bulge > 0)) continue;
     Eigen::MatrixXd x = flat + shape.bulge * (thinPlate - flat);
     for (int c = 0; c < free; ++c)
       for (int a = 0; a < 3; ++a)
@@ -256,10 +273,13 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
       chosen = x;
       break;
     }
-    for (int c = 0; c < free; ++c)
-      inner[static_cast<std::size_t>(c)] = Vec3{
-          static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)), static_cast<float>(x(c, 2))};
-    const double exposed = check(border, inner);
+    for (int c = 0; c < free; ++c) {
+      const auto uc = static_cast<std::size_t>(c);
+      inner[uc] = Vec3{static_cast<float>(x(c, 0)), static_cast<float>(x(c, 1)),
+                       static_cast<float>(x(c, 2))};
+      innerToBorder[uc] = border.distance(inner[uc]);
+    }
+    const double exposed = check(inner, innerToBorder);
     if (exposed < fewest) {
       fewest = exposed;
       chosen = x;
@@ -267,7 +287,8 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     if (exposed == 0) break;
   }
   if (fewest > 0 && fewest != INFINITY && inside)
-    followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices);
+    followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices,
+                 cap.tube ? kTubeDepthPerBorderDistance : kDepthPerBorderDistance);
   for (const auto& [v, c] : column)
     vertices[v] = Vec3{static_cast<float>(chosen(c, 0)), static_cast<float>(chosen(c, 1)),
                        static_cast<float>(chosen(c, 2))};
@@ -315,6 +336,262 @@ bool splitPinchedVertices(Mesh& mesh) {
   return true;
 }
 
+// Arc-length parameters of a closed loop (0 at its first vertex, below 1)
+// and its perimeter.
+double loopParameters(const std::vector<std::uint32_t>& loop, const std::vector<Vec3>& vertices,
+                      std::vector<double>& u) {
+  u.assign(loop.size(), 0.0);
+  double perimeter = 0;
+  for (std::size_t i = 0; i < loop.size(); ++i) {
+    u[i] = perimeter;
+    perimeter += length(vertices[loop[(i + 1) % loop.size()]] - vertices[loop[i]]);
+  }
+  if (perimeter > 0)
+    for (double& x : u) x /= perimeter;
+  return perimeter;
+}
+
+// The point at parameter t (0..1) along a loop with parameters u.
+Vec3 pointAlong(const std::vector<std::uint32_t>& loop, const std::vector<double>& u,
+                const std::vector<Vec3>& vertices, double t) {
+  t -= std::floor(t);
+  const std::size_t i =
+      static_cast<std::size_t>(std::upper_bound(u.begin(), u.end(), t) - u.begin()) - 1;
+  const double next = i + 1 < u.size() ? u[i + 1] : 1.0;
+  const double w = next > u[i] ? (t - u[i]) / (next - u[i]) : 0.0;
+  const Vec3& a = vertices[loop[i]];
+  const Vec3& b = vertices[loop[(i + 1) % loop.size()]];
+  return a + (b - a) * static_cast<float>(w);
+}
+
+// A polar cap over one border loop: rings shrinking to a centre, all at the
+// loop's centroid until faired.
+Cap discCap(const std::vector<std::uint32_t>& loop, std::vector<Vec3>& vertices) {
+  Cap cap;
+  std::vector<double> u;
+  loopParameters(loop, vertices, u);
+  const int m = static_cast<int>(loop.size());
+  // rings (about one per 2 pi border vertices, at least 3, so a small cap
+  // can bend to follow a curved neighbour from inside, or dive under the
+  // rim of a recess)
+  const int ringCount = std::clamp(static_cast<int>(std::lround(m / (2.0 * M_PI))), 3, 8);
+  Vec3 centroid{0, 0, 0};
+  for (std::uint32_t v : loop) centroid += vertices[v];
+  centroid = centroid / static_cast<float>(m);
+  cap.rings.push_back(loop);
+  cap.border = loop;
+  for (int r = 1; r < ringCount; ++r) {
+    const int size = std::max(
+        3, static_cast<int>(std::lround(m * static_cast<double>(ringCount - r) / ringCount)));
+    std::vector<std::uint32_t> ring;
+    for (int i = 0; i < size; ++i) {
+      ring.push_back(static_cast<std::uint32_t>(vertices.size()));
+      vertices.push_back(centroid);
+    }
+    cap.rings.push_back(std::move(ring));
+  }
+  cap.centre = static_cast<std::uint32_t>(vertices.size());
+  vertices.push_back(centroid);
+  for (std::size_t r = 0; r + 1 < cap.rings.size(); ++r)
+    strip(cap.rings[r], r == 0 ? u : uniform(cap.rings[r].size()), cap.rings[r + 1],
+          uniform(cap.rings[r + 1].size()), cap.faces);
+  const auto& last = cap.rings.back();
+  for (std::size_t j = 0; j < last.size(); ++j)
+    cap.faces.push_back({last[(j + 1) % last.size()], last[j], cap.centre});
+  return cap;
+}
+
+// A tube from loop `a` to loop `b` (a part whose hidden side is a bore or a
+// sleeve: two borders, open air between them): `b` is walked backwards from
+// the vertex that lines it up best with `a`, so the tube uses both loops'
+// edges the other way round; rings in between, straight from one loop to
+// the other until faired.
+Cap tubeCap(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b,
+            std::vector<Vec3>& vertices) {
+  Cap cap;
+  cap.tube = true;
+  std::vector<double> ua, ub;
+  const double perimeterA = loopParameters(a, vertices, ua);
+  std::vector<std::uint32_t> reversed(b.rbegin(), b.rend());
+  const double perimeterB = loopParameters(reversed, vertices, ub);
+  // the start of the reversed loop that lines up best (sampled)
+  constexpr int kSamples = 32;
+  std::vector<Vec3> onA(kSamples);
+  for (int k = 0; k < kSamples; ++k)
+    onA[static_cast<std::size_t>(k)] =
+        pointAlong(a, ua, vertices, static_cast<double>(k) / kSamples);
+  const std::size_t step = std::max<std::size_t>(1, reversed.size() / 256);
+  double bestCost = INFINITY, bestShift = 0, gap = 0;
+  for (std::size_t s = 0; s < reversed.size(); s += step) {
+    double cost = 0, sum = 0;
+    for (int k = 0; k < kSamples; ++k) {
+      const Vec3 q = pointAlong(reversed, ub, vertices, ub[s] + static_cast<double>(k) / kSamples);
+      const float d = length(q - onA[static_cast<std::size_t>(k)]);
+      cost += static_cast<double>(d) * d;
+      sum += d;
+    }
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestShift = ub[s];
+      gap = sum / kSamples;
+    }
+  }
+  const auto shift =
+      static_cast<std::size_t>(std::lower_bound(ub.begin(), ub.end(), bestShift) - ub.begin());
+  std::rotate(reversed.begin(), reversed.begin() + static_cast<long>(shift), reversed.end());
+  loopParameters(reversed, vertices, ub);
+  const double edge = 0.5 * (perimeterA / static_cast<double>(a.size()) +
+                             perimeterB / static_cast<double>(b.size()));
+  const int between =
+      std::clamp(static_cast<int>(std::lround(gap / std::max(edge, 1e-12))) - 1, 1, 8);
+  cap.border = a;
+  cap.border.insert(cap.border.end(), b.begin(), b.end());
+  cap.rings.push_back(a);
+  for (int r = 1; r <= between; ++r) {
+    const double w = static_cast<double>(r) / (between + 1);
+    const int size =
+        std::max(3, static_cast<int>(std::lround(static_cast<double>(a.size()) * (1 - w) +
+                                                 static_cast<double>(b.size()) * w)));
+    std::vector<std::uint32_t> ring;
+    for (int i = 0; i < size; ++i) {
+      const double t = static_cast<double>(i) / size;
+      const Vec3 p = pointAlong(a, ua, vertices, t) * static_cast<float>(1 - w) +
+                     pointAlong(reversed, ub, vertices, t) * static_cast<float>(w);
+      ring.push_back(static_cast<std::uint32_t>(vertices.size()));
+      vertices.push_back(p);
+    }
+    cap.rings.push_back(std::move(ring));
+  }
+  cap.rings.push_back(reversed);
+  for (std::size_t r = 0; r + 1 < cap.rings.size(); ++r)
+    strip(cap.rings[r], r == 0 ? ua : uniform(cap.rings[r].size()), cap.rings[r + 1],
+          r + 2 == cap.rings.size() ? ub : uniform(cap.rings[r + 1].size()), cap.faces);
+  return cap;
+}
+
+// How exposed a faired cap is: the check over its new vertices and the
+// centres of its faces (a face between hidden vertices can still span open
+// air).
+double capScore(const Cap& cap, const std::vector<Vec3>& vertices, std::uint32_t firstNew,
+                const CapCheck& check) {
+  std::vector<Vec3> borderPoints;
+  for (std::uint32_t v : cap.border) borderPoints.push_back(vertices[v]);
+  const NearestPoints border(std::move(borderPoints));
+  std::vector<Vec3> points;
+  std::unordered_set<std::uint32_t> seen;
+  for (const Triangle& t : cap.faces) {
+    for (std::uint32_t v : t)
+      if (v >= firstNew && seen.insert(v).second) points.push_back(vertices[v]);
+    points.push_back((vertices[t[0]] + vertices[t[1]] + vertices[t[2]]) * (1.f / 3.f));
+  }
+  std::vector<float> toBorder(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) toBorder[i] = border.distance(points[i]);
+  return check(points, toBorder);
+}
+
+// A tube is taken when it shows less than this share of what the two caps
+// it replaces show.
+constexpr double kTubeShare = 0.25;
+// Loops that try tubes: at least this many vertices, at most this many per part.
+constexpr std::size_t kSmallestLoop = 12, kMostShowing = 24;
+
+// Loops whose caps show are joined in pairs by tubes where a tube shows
+// less than kTubeShare of the two caps: each loop (of at least
+// kSmallestLoop vertices, the kMostShowing that show most) tries its nearest
+// showing loops (by centroid, perimeters within 4x, centroids within 4x
+// the sum of the loops' radii, open air halfway between their centres),
+// the best gains first.
+// Returns, per loop, the loop it is joined with (or -1).
+std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loops,
+                             const std::vector<double>& discScore,
+                             const std::vector<std::vector<std::uint32_t>>& neighbours,
+                             std::uint32_t firstNew, std::vector<Vec3>& vertices,
+                             const CapCheck& check, const CapInside& inside,
+                             std::vector<Cap>& tubes) {
+  constexpr std::size_t kTries = 2;
+  const std::size_t n = loops.size();
+  std::vector<Vec3> centroid(n, Vec3{0, 0, 0});
+  std::vector<double> perimeter(n, 0);
+  std::vector<double> u;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::uint32_t v : loops[i]) centroid[i] += vertices[v];
+    centroid[i] = centroid[i] / static_cast<float>(loops[i].size());
+    perimeter[i] = loopParameters(loops[i], vertices, u);
+  }
+  // a loop of a few vertices (a speck of another label) gets its cap; of
+  // the others, the kMostShowing that show most try tubes
+  std::vector<std::size_t> showing;
+  for (std::size_t i = 0; i < n; ++i)
+    if (discScore[i] > 0 && loops[i].size() >= kSmallestLoop) showing.push_back(i);
+  if (showing.size() > kMostShowing) {
+    std::partial_sort(showing.begin(), showing.begin() + static_cast<long>(kMostShowing),
+                      showing.end(),
+                      [&](std::size_t x, std::size_t y) { return discScore[x] > discScore[y]; });
+    showing.resize(kMostShowing);
+  }
+  struct Trial {
+    double gain;
+    std::size_t a, b, tube;
+  };
+  std::vector<Trial> trials;
+  std::set<std::pair<std::size_t, std::size_t>> tried;
+  for (std::size_t i : showing) {
+    std::vector<std::size_t> others;
+    for (std::size_t j : showing)
+      if (j != i && perimeter[j] < 4 * perimeter[i] && perimeter[i] < 4 * perimeter[j] &&
+          length(centroid[j] - centroid[i]) < 4 * (perimeter[i] + perimeter[j]) / (2 * M_PI))
+        others.push_back(j);
+    const std::size_t keep = std::min(kTries, others.size());
+    std::partial_sort(others.begin(), others.begin() + static_cast<long>(keep), others.end(),
+                      [&](std::size_t x, std::size_t y) {
+                        return length(centroid[x] - centroid[i]) <
+                               length(centroid[y] - centroid[i]);
+                      });
+    for (std::size_t o = 0; o < keep; ++o) {
+      const std::size_t j = others[o];
+      if (!tried.insert(std::minmax(i, j)).second) continue;
+      // a bore has open air between its rims; a bar cut at both ends has
+      // its own inside there (a tube would hollow it)
+      const Vec3 middle = (centroid[i] + centroid[j]) * 0.5f;
+      if (!(check({middle}, {0.5f * length(centroid[j] - centroid[i])}) > 0)) continue;
+      Cap tube = tubeCap(loops[i], loops[j], vertices);
+      if (!fair(tube, neighbours, firstNew, vertices, check, inside)) continue;
+      const double score = capScore(tube, vertices, firstNew, check);
+      const double both = discScore[i] + discScore[j];
+      if (score < kTubeShare * both) {
+        trials.push_back({both - score, i, j, tubes.size()});
+        tubes.push_back(std::move(tube));
+      }
+    }
+  }
+  std::sort(trials.begin(), trials.end(),
+            [](const Trial& x, const Trial& y) { return x.gain > y.gain; });
+  std::vector<int> partner(n, -1);
+  for (const Trial& t : trials) {
+    if (partner[t.a] >= 0 || partner[t.b] >= 0) continue;
+    partner[t.a] = static_cast<int>(t.tube);
+    partner[t.b] = static_cast<int>(t.tube);
+  }
+  return partner;
+}
+
+// The new vertices no face uses are dropped (caps and tubes tried and not
+// taken); the surface's own vertices keep their indices.
+void dropUnused(Mesh& mesh, std::uint32_t firstNew) {
+  std::vector<std::uint32_t> remap(mesh.vertices.size(), UINT32_MAX);
+  for (std::uint32_t v = 0; v < firstNew; ++v) remap[v] = v;
+  std::vector<Vec3> kept(mesh.vertices.begin(), mesh.vertices.begin() + firstNew);
+  for (Triangle& t : mesh.faces)
+    for (auto& v : t) {
+      if (remap[v] == UINT32_MAX) {
+        remap[v] = static_cast<std::uint32_t>(kept.size());
+        kept.push_back(mesh.vertices[v]);
+      }
+      v = remap[v];
+    }
+  mesh.vertices = std::move(kept);
+}
+
 }  // namespace
 
 bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
@@ -345,12 +622,11 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     list.erase(std::unique(list.begin(), list.end()), list.end());
   }
   std::vector<Vec3> vertices = surface.vertices;
-  std::vector<Triangle> added;
   std::vector<char> seen(n, 0);
   const auto firstNew = static_cast<std::uint32_t>(n);
+  std::vector<std::vector<std::uint32_t>> loops;
   for (std::uint64_t start = 0; start < n; ++start) {
     if (borderNext[start] == UINT32_MAX || seen[start]) continue;
-    Cap cap;
     std::vector<std::uint32_t> loop;
     for (auto v = static_cast<std::uint32_t>(start); !seen[v]; v = borderNext[v]) {
       seen[v] = 1;
@@ -358,58 +634,50 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
       if (borderNext[v] == UINT32_MAX) return false;
     }
     if (loop.front() != borderNext[loop.back()] || loop.size() < 3) return false;
-    // ring 0's parameter: arc length along the loop
-    std::vector<double> u(loop.size(), 0.0);
-    double perimeter = 0;
-    for (std::size_t i = 0; i < loop.size(); ++i) {
-      u[i] = perimeter;
-      perimeter += length(vertices[loop[(i + 1) % loop.size()]] - vertices[loop[i]]);
-    }
-    if (!(perimeter > 0)) return false;
-    for (double& x : u) x /= perimeter;
-    const int m = static_cast<int>(loop.size());
-    // rings (at least 2, so a small cap can bend to follow a curved
-    // neighbour from inside)
-    const int ringCount = std::clamp(static_cast<int>(std::lround(m / (4.0 * M_PI))), 2, 8);
-    Vec3 centroid{0, 0, 0};
-    for (std::uint32_t v : loop) centroid += vertices[v];
-    centroid = centroid / static_cast<float>(m);
-    cap.rings.push_back(loop);
-    for (int r = 1; r < ringCount; ++r) {
-      const int size = std::max(
-          3, static_cast<int>(std::lround(m * static_cast<double>(ringCount - r) / ringCount)));
-      std::vector<std::uint32_t> ring;
-      for (int i = 0; i < size; ++i) {
-        ring.push_back(static_cast<std::uint32_t>(vertices.size()));
-        vertices.push_back(centroid);
-      }
-      cap.rings.push_back(std::move(ring));
-    }
-    cap.centre = static_cast<std::uint32_t>(vertices.size());
-    vertices.push_back(centroid);
-    for (std::size_t r = 0; r + 1 < cap.rings.size(); ++r) {
-      std::vector<double> ur = u;
-      if (r > 0) {
-        const std::size_t s = cap.rings[r].size();
-        ur.resize(s);
-        for (std::size_t i = 0; i < s; ++i) ur[i] = static_cast<double>(i) / static_cast<double>(s);
-      }
-      strip(cap.rings[r], ur, cap.rings[r + 1], cap.faces);
-    }
-    const auto& last = cap.rings.back();
-    for (std::size_t j = 0; j < last.size(); ++j)
-      cap.faces.push_back({last[(j + 1) % last.size()], last[j], cap.centre});
-    if (!fair(cap, neighbours, firstNew, vertices, check, inside)) return false;
-    added.insert(added.end(), cap.faces.begin(), cap.faces.end());
+    std::vector<double> u;
+    if (!(loopParameters(loop, vertices, u) > 0)) return false;
+    loops.push_back(std::move(loop));
   }
-  Mesh closed;
-  closed.vertices = std::move(vertices);
-  closed.faces = surface.faces;
-  closed.faces.insert(closed.faces.end(), added.begin(), added.end());
-  if (!isClosedManifold(closed)) return false;
-  if (capFaces) *capFaces = added.size();
-  result = std::move(closed);
-  return true;
+  std::vector<Cap> discs;
+  std::vector<double> discScore(loops.size(), 0);
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    discs.push_back(discCap(loops[i], vertices));
+    if (!fair(discs.back(), neighbours, firstNew, vertices, check, inside)) return false;
+    // (faces and all: a cap whose vertices hide may still cross its neighbour)
+    if (check && loops.size() > 1 && loops[i].size() >= kSmallestLoop)
+      discScore[i] = capScore(discs.back(), vertices, firstNew, check);
+  }
+  std::vector<Cap> tubes;
+  std::vector<int> tubeOf(loops.size(), -1);
+  if (check && loops.size() > 1)
+    tubeOf = pairByTubes(loops, discScore, neighbours, firstNew, vertices, check, inside, tubes);
+  // with tubes where they were taken, else (or when that is not a closed
+  // 2-manifold) every loop with its cap
+  for (const bool withTubes : {true, false}) {
+    if (withTubes && tubes.empty()) continue;
+    std::vector<Triangle> added;
+    std::vector<char> tubeUsed(tubes.size(), 0);
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      const int t = withTubes ? tubeOf[i] : -1;
+      if (t < 0) {
+        added.insert(added.end(), discs[i].faces.begin(), discs[i].faces.end());
+      } else if (!tubeUsed[static_cast<std::size_t>(t)]) {
+        tubeUsed[static_cast<std::size_t>(t)] = 1;
+        const Cap& tube = tubes[static_cast<std::size_t>(t)];
+        added.insert(added.end(), tube.faces.begin(), tube.faces.end());
+      }
+    }
+    Mesh closed;
+    closed.vertices = vertices;
+    closed.faces = surface.faces;
+    closed.faces.insert(closed.faces.end(), added.begin(), added.end());
+    dropUnused(closed, firstNew);
+    if (!isClosedManifold(closed)) continue;
+    if (capFaces) *capFaces = added.size();
+    result = std::move(closed);
+    return true;
+  }
+  return false;
 }
 
 }  // namespace h3d::detail

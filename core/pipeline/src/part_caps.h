@@ -35,9 +35,10 @@ Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
 // so the cap follows the inside of its neighbours (kept when the check finds
 // it no more exposed).
 // A check returns how exposed the inner vertices are (0: hidden; a count of
-// exposed vertices, or a sum of how far each is from hidden).
+// exposed vertices, or a sum of how far each is from hidden); `toBorder` is
+// each inner vertex's distance from the nearest border vertex.
 using CapCheck =
-    std::function<double(const std::vector<Vec3>& border, const std::vector<Vec3>& inner)>;
+    std::function<double(const std::vector<Vec3>& inner, const std::vector<float>& toBorder)>;
 using CapInside = std::function<Vec3(const Vec3& p, float depth)>;
 bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {},
                    const CapInside& inside = {});

@@ -364,14 +364,14 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
   // through, and what a thin neighbour leaves room for).
   const float diagonal = std::max(mesh.bounds().diagonal(), 1e-6f);
   const float enoughDepth = 0.004f * diagonal;
-  const detail::CapCheck hidden = [&](const std::vector<Vec3>& border,
-                                      const std::vector<Vec3>& inner) {
+  const detail::CapCheck hidden = [&](const std::vector<Vec3>& inner,
+                                      const std::vector<float>& toBorders) {
     if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
     // the sum of how far each vertex is from that depth
     double exposed = 0;
-    for (const Vec3& p : inner) {
-      float toBorder = INFINITY;
-      for (const Vec3& b : border) toBorder = std::min(toBorder, length(p - b));
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+      const Vec3& p = inner[i];
+      const float toBorder = toBorders[i];
       const float depth = std::min(0.15f * toBorder, enoughDepth);
       const float reach = toBorder * 1.01f + tolerance;
       const float d = std::min(shape->signedDistance(p, reach), reach);

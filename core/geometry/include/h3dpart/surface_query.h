@@ -1,6 +1,7 @@
 #pragma once
-// Nearest-triangle queries on a mesh (private to the generator): a uniform
-// grid of triangle boxes, searched within a radius.
+// Nearest-triangle and nearest-point queries (private to the generator): a
+// tree of axis-aligned boxes over the triangles (or points), searched nearest
+// box first, so a query costs about log n boxes however far the surface is.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -17,6 +18,14 @@ struct Nearest {
   bool found() const { return distance != INFINITY; }
 };
 
+// One node of a box tree: a leaf holds items [first, first + count) of the
+// tree's item order; an inner node (count 0) has its children at first and
+// first + 1.
+struct BoxNode {
+  Vec3 lo{0, 0, 0}, hi{0, 0, 0};
+  std::uint32_t first = 0, count = 0;
+};
+
 class SurfaceQuery {
  public:
   explicit SurfaceQuery(const Mesh& mesh);
@@ -29,14 +38,21 @@ class SurfaceQuery {
 
  private:
   const Mesh& mesh_;
-  Vec3 origin_{0, 0, 0};
-  float cell_ = 1.f;
-  int dims_[3] = {1, 1, 1};
-  std::vector<std::uint32_t> start_;  // per cell, into items_ (CSR)
-  std::vector<std::uint32_t> items_;
-  long cellIndex(int x, int y, int z) const {
-    return (static_cast<long>(z) * dims_[1] + y) * dims_[0] + x;
-  }
+  std::vector<BoxNode> nodes_;
+  std::vector<std::uint32_t> items_;  // triangle indices in tree order
+  std::vector<Vec3> normals_;         // unit normal per triangle
+};
+
+// Distance to the nearest of a fixed set of points.
+class NearestPoints {
+ public:
+  explicit NearestPoints(std::vector<Vec3> points);
+  // +infinity when the set is empty.
+  float distance(const Vec3& p) const;
+
+ private:
+  std::vector<Vec3> points_;  // in tree order
+  std::vector<BoxNode> nodes_;
 };
 
 // The point of triangle (a, b, c) nearest to p.
