@@ -66,6 +66,23 @@ from torch import Tensor, nn
 
 from h3d_models import surface_cell
 
+# The click scorer's weights (models/tune_prompt.py fit; see the docstring):
+# mean and spread of the 22 node features, their weights, the bias.
+PROMPT_MODEL = [
+    # mu
+    -2.79211, -2.90643, 0.622469, -1.45787, -0.538921, -0.536543, 0.158141, 0.309133, -3.4377, 0.78061, 1.18841,
+    10.363, 10.2173, 0.49774, 3.76321, 0.670492, 4.35049, 0.158141, 0.309133, 12.1339, 0.972162, 1.86794,
+    # sd
+    1.60224, 1.3304, 0.332075, 1.27978, 0.616494, 2.01561, 0.364877, 0.462141, 0.562257, 0.602343, 0.675014,
+    8.85403, 8.09355, 0.411861, 4.79212, 1.56508, 4.20618, 0.364877, 0.462141, 4.02247, 1.35809, 1.48657,
+    # w
+    -0.0284664, 0.0606055, 0.148605, -0.21654, 0.365816, -0.201657, 0.124805, 0.133798, 0.274981, 0.690152,
+    -0.11742, 0.244841, -0.123389, -0.17214, 0.0677706, 0.523768, -0.334031, 0.124805, 0.133798, 0.0431502,
+    -0.529759, 0.0457386,
+    # b
+    -1.09812,
+]
+
 def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
     """k nearest points among those in the 3x3x3 grid cells around each query
     (as h3d_models.grid_knn, exact when the k-th neighbour is closer than
@@ -267,6 +284,102 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             return kind + 1, best[kind], side
     return 0, lowest, side
 
+def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
+             max_ratio: float, min_size: float, nvec: int
+             ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Recursive normalized cut of a patch graph (affinities `w`, edge
+    counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
+    tree of the cuts it made. Returns (the part of every patch, every part's
+    score, every part's leaf node, and per node: its parent (-1 at the root),
+    the Ncut of the cut that made it (0 for a component apart, 1 at the
+    root), that cut's Ncut over the same cut's Ncut on the edge counts, and
+    the Ncut of its own lowest cut, taken or not (1 when it has none)).
+    A part's mask is its leaf; an inner node's is the union of the leaves
+    under it."""
+    m = w.shape[0]
+    dev = w.device
+    part_of = torch.full([m], -1, dtype=torch.long, device=dev)
+    part_score: List[float] = []
+    leaf_node: List[int] = []
+    parent: List[int] = [-1]
+    bval: List[float] = [1.0]
+    bratio: List[float] = [1.0]
+    cval: List[float] = [1.0]
+    stack: List[Tensor] = [torch.arange(m, device=dev)]
+    snode: List[int] = [0]
+    while len(stack) > 0:
+        s = stack.pop()
+        nd = snode.pop()
+        if s.shape[0] < 4:
+            part_of[s] = len(part_score)
+            part_score.append(1.0)
+            leaf_node.append(nd)
+            continue
+        ws = w[s][:, s]
+        comp = graph_components(ws)
+        uc = torch.unique(comp)
+        if uc.shape[0] > 1:
+            for c in uc:
+                stack.append(s[comp == c])
+                snode.append(len(parent))
+                parent.append(nd)
+                bval.append(0.0)
+                bratio.append(0.0)
+                cval.append(1.0)
+            continue
+        w0s = w0[s][:, s]
+        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec)
+        cval[nd] = val
+        if kind == 1:
+            d0 = w0s.sum(1)
+            cut0 = w0s[side][:, ~side].sum()
+            l0 = d0[side].sum()
+            nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (d0.sum() - l0).clamp_min(1e-12)).item())
+            for half in [s[side], s[~side]]:
+                stack.append(half)
+                snode.append(len(parent))
+                parent.append(nd)
+                bval.append(val)
+                bratio.append(val / max(nc0, 1e-12))
+                cval.append(1.0)
+        elif kind == 2:
+            # a speck hanging by a thread (a noisy flap, a sliver of patches):
+            # peeled off, joined to a neighbouring part at the end, and the
+            # rest is cut on without it
+            stack.append(s[~side])
+            snode.append(nd)
+        else:
+            part_of[s] = len(part_score)
+            part_score.append(min(1.0, 0.5 + 0.5 * val / (val + tau)))
+            leaf_node.append(nd)
+    # peeled patches join the part they are most strongly tied to
+    for _ in range(m):
+        free = part_of < 0
+        if not bool(free.any()):
+            break
+        kp = len(part_score)
+        tie = torch.zeros(m, kp + 1, dtype=w.dtype, device=dev)
+        tie.index_add_(1, torch.where(free, kp, part_of), w)
+        tie = tie[:, :kp]
+        best, bp = tie.max(dim=1)
+        take = free & (best > 0)
+        if not bool(take.any()):
+            # isolated from every part: one part of its own, under the root
+            part_of[free] = kp
+            part_score.append(1.0)
+            leaf_node.append(len(parent))
+            parent.append(0)
+            bval.append(0.0)
+            bratio.append(0.0)
+            cval.append(1.0)
+            break
+        part_of = torch.where(take, bp, part_of)
+    f32 = torch.float32
+    return (part_of, torch.tensor(part_score, dtype=f32, device=dev),
+            torch.tensor(leaf_node, dtype=torch.long, device=dev),
+            torch.tensor(parent, dtype=torch.long, device=dev), torch.tensor(bval, dtype=f32, device=dev),
+            torch.tensor(bratio, dtype=f32, device=dev), torch.tensor(cval, dtype=f32, device=dev))
+
 
 class Segmenter(nn.Module):
     def __init__(self, k: int = 10, patches: int = 400, sigma_concave: float = 0.15,
@@ -274,13 +387,14 @@ class Segmenter(nn.Module):
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
-                 prompt_scale: float = 1.0, unknown_sdf: int = 1):
+                 prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf)],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min],
             dtype=torch.float32))
+        self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
         n_all = points.shape[0]
@@ -288,34 +402,120 @@ class Segmenter(nn.Module):
         if n_all < 64:
             masks = torch.ones(max(prompts.shape[0], 1), n_all, device=dev)
             return masks, torch.ones(masks.shape[0], device=dev)
-        # the graph is built on an even subsample of at most max_points samples;
-        # every other sample takes the part of its nearest subsample point
-        g = min(n_all, max(int(self.params[12].item()), 64))
-        sub = torch.div(torch.arange(g, device=dev) * n_all, g, rounding_mode="floor")
-        # a click asks for the part under it: cut a little finer (prompt_scale x the thresholds)
-        scale = float(self.params[16].item()) if prompts.shape[0] > 0 else 1.0
-        labels, part_score = self.part_labels(points[sub], normals[sub], scale)
-        if g < n_all:
-            nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
-            ni = ni[:, 0]
-            lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
-            if lost.shape[0] > 0:
-                ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
-            plab = labels[ni]
-        else:
-            plab = labels
+        p = prompts.shape[0]
+        if p > 0:
+            plab, anc, parent, bval, bratio, cval, nsize = self.prompt_tree(points, normals)
+            nearest = torch.cdist(prompts, points).argmin(dim=1)
+            on_path = anc[plab[nearest]]                                      # [P,V]
+            score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
+            pick = torch.where(on_path, score, torch.full_like(score, -1.0))
+            best, chosen = pick.max(dim=1)
+            masks = anc[:, chosen].t()[:, plab].to(torch.float32)
+            return masks, best.clamp(0.0, 1.0)
+        (part_of, part_score, _, _, _, _, _), lab, sub = self.tree(points, normals, 1.0, 1.0)
+        plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
         masks.scatter_(0, plab.unsqueeze(0), 1.0)
-        p = prompts.shape[0]
-        if p > 0:
-            nearest = torch.cdist(prompts, points).argmin(dim=1)
-            which = plab[nearest]
-            return masks[which], part_score[which]
         return masks, part_score
 
-    def part_labels(self, points: Tensor, normals: Tensor, scale: float) -> Tuple[Tensor, Tensor]:
-        """Part index of every point, and every part's score."""
+    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
+             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor]:
+        """The cut tree over an even subsample of at most max_points samples
+        (cut_tree's outputs, the patch of every subsample point, the subsample)."""
+        n_all = points.shape[0]
+        g = min(n_all, max(int(self.params[12].item()), 64))
+        sub = torch.div(torch.arange(g, device=points.device) * n_all, g, rounding_mode="floor")
+        t, lab = self.part_labels(points[sub], normals[sub], scale, scale_min)
+        return t, lab, sub
+
+    def spread(self, points: Tensor, sub: Tensor, labels: Tensor) -> Tensor:
+        """Every sample takes the label of its nearest subsample point."""
+        if sub.shape[0] == points.shape[0]:
+            return labels
+        nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
+        ni = ni[:, 0]
+        lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
+        if lost.shape[0] > 0:
+            ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
+        return labels[ni]
+
+    @torch.jit.export
+    def prompt_tree(self, points: Tensor, normals: Tensor
+                    ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """The finer cut tree that clicks choose from (thresholds times
+        prompt_scale, least part size times prompt_min): every sample's leaf,
+        the leaves' ancestor matrix [K,V] (a leaf is its own ancestor), and
+        per node its parent, the boundary Ncut, its ratio, the node's own
+        lowest Ncut and its share of the samples."""
+        dev = points.device
+        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub = self.tree(
+            points, normals, float(self.params[16].item()), float(self.params[18].item()))
+        plab = self.spread(points, sub, part_of[lab])
+        kparts = leaf_node.shape[0]
+        nodes = parent.shape[0]
+        anc = torch.zeros(kparts, nodes, dtype=torch.bool, device=dev)
+        par: List[int] = parent.tolist()
+        leaves: List[int] = leaf_node.tolist()
+        for k in range(kparts):
+            v = leaves[k]
+            while v >= 0:
+                anc[k, v] = True
+                v = par[v]
+        count = torch.bincount(plab, minlength=kparts).to(torch.float32)
+        nsize = (count.unsqueeze(1) * anc.to(torch.float32)).sum(0) / float(points.shape[0])
+        return plab, anc, parent, bval, bratio, cval, nsize
+
+    def click_scores(self, on_path: Tensor, anc: Tensor, parent: Tensor, bval: Tensor, bratio: Tensor,
+                     cval: Tensor, nsize: Tensor) -> Tensor:
+        """Every candidate's expected IoU with the part a person means by the
+        click [P,V] (the nodes on each click's path: `on_path` [P,V]): a
+        logistic function of its node features, fitted on clicks of the PSB
+        dev split (models/tune_prompt.py)."""
+        dev = bval.device
+        nodes = parent.shape[0]
+        tau = float(self.params[3].item())
+        tau_neck = float(self.params[10].item())
+        max_ratio = float(self.params[11].item())
+        has_parent = parent >= 0
+        par = parent.clamp_min(0)
+        # depth: the number of strict ancestors (the nodes above every leaf under a node)
+        cover = anc.to(torch.float32)
+        under = cover.sum(0)
+        both = cover.t() @ cover                                              # [V,V] leaves under v and u
+        depth = ((both >= under.unsqueeze(1) - 0.5) & (under.unsqueeze(1) > 0)).to(torch.float32).sum(1) - 1.0
+        pns = torch.where(has_parent, nsize[par], torch.ones_like(nsize))
+        # own cut: the ratio recorded at its children (2 where it has none)
+        own = torch.full([nodes], 2.0, device=dev)
+        kids = torch.nonzero(has_parent).reshape(-1)
+        own[par[kids]] = bratio[kids]
+        has_kids = torch.zeros(nodes, dtype=torch.bool, device=dev)
+        has_kids[par[kids]] = True
+        # the automatic rule: the first node on a path whose cut it would not take is the automatic part
+        taken = (cval < tau) & ((cval < tau_neck) | (own < max_ratio)) & has_kids
+        dp = depth.unsqueeze(0).expand(on_path.shape[0], nodes)
+        stop = torch.where(on_path & ~taken.unsqueeze(0), dp, torch.full_like(dp, 1e9)).min(dim=1).values
+        rel = dp - stop.unsqueeze(1)
+        leaf_size = torch.where(on_path, nsize.unsqueeze(0), torch.full_like(dp, 2.0)).min(dim=1).values
+        one = torch.ones_like(dp)
+        f = torch.stack([
+            torch.log(bval + 1e-3).unsqueeze(0) * one, torch.log(cval + 1e-3).unsqueeze(0) * one,
+            bratio.clamp(0.0, 2.0).unsqueeze(0) * one, torch.log(nsize.clamp_min(1e-9)).unsqueeze(0) * one,
+            torch.log((nsize / pns).clamp_min(1e-9)).unsqueeze(0) * one, rel.clamp(-3.0, 4.0),
+            (rel == 0).to(torch.float32), (rel > 0).to(torch.float32),
+            torch.log(leaf_size.clamp_min(1e-9)).unsqueeze(1) * one, own.clamp(0.0, 2.0).unsqueeze(0) * one,
+            torch.log1p(depth).unsqueeze(0) * one], 2)                        # [P,V,11]
+        f = torch.cat([f, f * f], 2)
+        pm = self.prompt_model
+        nf = f.shape[2]
+        z = ((f - pm[:nf]) / pm[nf:2 * nf] * pm[2 * nf:3 * nf]).sum(2) + pm[3 * nf]
+        return torch.sigmoid(z)
+
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float,
+                    scale_min: float) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor]:
+        """The cut tree of the patch graph (see cut_tree; thresholds tau and
+        tau_neck times `scale`, the least part size times `scale_min`) and
+        every point's patch."""
         n = points.shape[0]
         dev = points.device
         k = min(int(self.params[0].item()), n - 1)
@@ -422,54 +622,4 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
-        min_size = min_frac * float(n)
-
-        # recursive normalized cut
-        part_of = torch.full([m], -1, dtype=torch.long, device=dev)
-        part_score: List[float] = []
-        stack: List[Tensor] = [torch.arange(m, device=dev)]
-        while len(stack) > 0:
-            s = stack.pop()
-            if s.shape[0] < 4:
-                part_of[s] = len(part_score)
-                part_score.append(1.0)
-                continue
-            ws = w[s][:, s]
-            comp = graph_components(ws)
-            uc = torch.unique(comp)
-            if uc.shape[0] > 1:
-                for c in uc:
-                    stack.append(s[comp == c])
-                continue
-            kind, val, side = choose_cut(ws, w0[s][:, s], size[s], start[s], tau, tau_neck, max_ratio,
-                                         min_size, nvec)
-            if kind == 1:
-                stack.append(s[side])
-                stack.append(s[~side])
-            elif kind == 2:
-                # a speck hanging by a thread (a noisy flap, a sliver of patches):
-                # peeled off, joined to a neighbouring part at the end, and the
-                # rest is cut on without it
-                stack.append(s[~side])
-            else:
-                part_of[s] = len(part_score)
-                part_score.append(min(1.0, 0.5 + 0.5 * val / (val + tau)))
-        # peeled patches join the part they are most strongly tied to
-        for _ in range(m):
-            free = part_of < 0
-            if not bool(free.any()):
-                break
-            kp = len(part_score)
-            tie = torch.zeros(m, kp + 1, dtype=w.dtype, device=dev)
-            tie.index_add_(1, torch.where(free, kp, part_of), w)
-            tie = tie[:, :kp]
-            best, bp = tie.max(dim=1)
-            take = free & (best > 0)
-            if not bool(take.any()):
-                # isolated from every part: one part of its own
-                part_of[free] = kp
-                part_score.append(1.0)
-                break
-            part_of = torch.where(take, bp, part_of)
-
-        return part_of[lab], torch.tensor(part_score, dtype=torch.float32, device=dev)
+        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec), lab
