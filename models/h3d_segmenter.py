@@ -70,17 +70,17 @@ from h3d_models import surface_cell
 # mean and spread of the 22 node features, their weights, the bias.
 PROMPT_MODEL = [
     # mu
-    -2.79211, -2.90643, 0.622469, -1.45787, -0.538921, -0.536543, 0.158141, 0.309133, -3.4377, 0.78061, 1.18841,
-    10.363, 10.2173, 0.49774, 3.76321, 0.670492, 4.35049, 0.158141, 0.309133, 12.1339, 0.972162, 1.86794,
+    -2.66154, -1.70841, 0.694571, -2.54865, -0.855382, 1.29483, 0.338433, 0.661567, -3.43032, 1.22158, 1.66325,
+    8.09954, 3.36449, 0.574242, 7.38565, 1.18544, 3.2604, 0.338433, 0.661567, 12.0876, 1.84203, 2.91717,
     # sd
-    1.60224, 1.3304, 0.332075, 1.27978, 0.616494, 2.01561, 0.364877, 0.462141, 0.562257, 0.602343, 0.675014,
-    8.85403, 8.09355, 0.411861, 4.79212, 1.56508, 4.20618, 0.364877, 0.462141, 4.02247, 1.35809, 1.48657,
+    1.00787, 0.667706, 0.303014, 0.943444, 0.673631, 1.25852, 0.473187, 0.473187, 0.566211, 0.591419, 0.388307,
+    7.33744, 2.14749, 0.392181, 4.79988, 2.06302, 4.69355, 0.473187, 0.473187, 4.04863, 1.56904, 1.24841,
     # w
-    -0.0284664, 0.0606055, 0.148605, -0.21654, 0.365816, -0.201657, 0.124805, 0.133798, 0.274981, 0.690152,
-    -0.11742, 0.244841, -0.123389, -0.17214, 0.0677706, 0.523768, -0.334031, 0.124805, 0.133798, 0.0431502,
-    -0.529759, 0.0457386,
+    -0.586928, -0.232222, 0.267939, 0.202117, 0.491453, -0.291512, -0.0274103, 0.0274103, 0.157109, 1.10552,
+    -0.148623, -0.165162, -0.431995, -0.301035, 0.416973, 0.697513, -0.192111, -0.0274103, 0.0274103, -0.0490693,
+    -1.03551, 0.0603006,
     # b
-    -1.09812,
+    -0.440652,
 ]
 
 def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
@@ -408,7 +408,7 @@ class Segmenter(nn.Module):
             nearest = torch.cdist(prompts, points).argmin(dim=1)
             on_path = anc[plab[nearest]]                                      # [P,V]
             score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
-            pick = torch.where(on_path, score, torch.full_like(score, -1.0))
+            pick = torch.where(on_path & (score > 0), score, torch.full_like(score, -1.0))
             best, chosen = pick.max(dim=1)
             masks = anc[:, chosen].t()[:, plab].to(torch.float32)
             return masks, best.clamp(0.0, 1.0)
@@ -471,7 +471,8 @@ class Segmenter(nn.Module):
         """Every candidate's expected IoU with the part a person means by the
         click [P,V] (the nodes on each click's path: `on_path` [P,V]): a
         logistic function of its node features, fitted on clicks of the PSB
-        dev split (models/tune_prompt.py)."""
+        dev split (models/tune_prompt.py); 0 for nodes above the automatic
+        part (those are not offered)."""
         dev = bval.device
         nodes = parent.shape[0]
         tau = float(self.params[3].item())
@@ -509,7 +510,8 @@ class Segmenter(nn.Module):
         pm = self.prompt_model
         nf = f.shape[2]
         z = ((f - pm[:nf]) / pm[nf:2 * nf] * pm[2 * nf:3 * nf]).sum(2) + pm[3 * nf]
-        return torch.sigmoid(z)
+        # candidates: the automatic part under the click and the nodes under it
+        return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
     def part_labels(self, points: Tensor, normals: Tensor, scale: float,
                     scale_min: float) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor]:

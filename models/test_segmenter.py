@@ -268,7 +268,9 @@ class Prompts(unittest.TestCase):
         on_path = anc[torch.arange(k)]
         sc = self.model.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
         self.assertEqual(sc.shape, (k, parent.shape[0]))
-        self.assertTrue(bool(((sc > 0) & (sc < 1)).all()))
+        self.assertTrue(bool(((sc >= 0) & (sc < 1)).all()))
+        # every click has a candidate: the automatic part under it or a node under that
+        self.assertTrue(bool(((sc > 0) & on_path).any(1).all()))
         # every leaf's path starts at the root, and the root holds every sample
         self.assertTrue(bool(anc[:, 0].all()))
         self.assertAlmostEqual(float(nsize[0]), 1.0, places=5)

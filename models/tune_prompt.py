@@ -135,7 +135,8 @@ def features(c, tau=0.08, tau_neck=0.055, max_ratio=0.7):
 def fit(a, test=None, l2=1e-4, seed=0):
     """Least squares of sigmoid(w . standardized features + b) on the
     candidates' IoU (L-BFGS, torch seed `seed`), over the clicks of the meshes
-    not in `test`; returns (mu, sd, w, b)."""
+    not in `test`; the candidates are the automatic part under the click and
+    the nodes under it. Returns (mu, sd, w, b)."""
     torch.manual_seed(seed)
     keys = a[:, :3]
     _, start = np.unique(keys, axis=0, return_index=True)
@@ -146,8 +147,9 @@ def fit(a, test=None, l2=1e-4, seed=0):
         if test is not None and int(a[s, 0]) in test:
             continue
         o, f = features(a[s:e])
-        xs.append(f)
-        ys.append(a[s:e][o, 9])
+        keep = f[:, 5] >= 0          # the automatic part and the nodes under it
+        xs.append(f[keep])
+        ys.append(a[s:e][o, 9][keep])
     x = torch.tensor(np.concatenate(xs), dtype=torch.float64)
     y = torch.tensor(np.concatenate(ys), dtype=torch.float64)
     mu = x.mean(0)
@@ -171,7 +173,8 @@ def chooser(model):
 
     def choose(c):
         o, f = features(c)
-        return int(o[int(np.argmax(((f - mu) / sd) @ w + b))])
+        z = np.where(f[:, 5] >= 0, ((f - mu) / sd) @ w + b, -1e9)
+        return int(o[int(np.argmax(z))])
     return choose
 
 
