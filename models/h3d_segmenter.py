@@ -35,8 +35,26 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    thickness jump makes a cheap cut; a compact blob or a broad plate makes
    none, so the part count follows the shape.
 
-Tuning (no fitted weights; a handful of scale-free thresholds tried by hand,
-the same for every mesh). Earlier session: a Python driver, 20k samples per
+6. Point prompts (P > 0), multi-scale candidates as SAM's: the recursion
+   runs again with the thresholds times `prompt_scale` (4) and the least
+   part size times `prompt_min` (0.3), and records its tree (cut_tree): the
+   nodes on the path from the whole shape down to the leaf under a click are
+   nested masks, from the automatic part under the click (the first node on
+   the path whose cut the automatic thresholds would not take) down to ever
+   finer pieces of it. Each is scored by its expected IoU with the part a
+   person means (click_scores: a logistic function of 11 scale-free node
+   features and their squares: the Ncut of the cut that made it and that
+   cut's ratio to the same cut on plain edge counts, the node's own cheapest
+   cut, its share of the samples and of its parent's, its depth below the
+   automatic part, ...); the click gets the best one, and that expected IoU
+   as its score. Its 23 weights (and the features' means and spreads) are a
+   least-squares fit on the clicks of the PSB dev split (models/tune_prompt.py,
+   torch seed 0; cross-validated on held-out halves of the categories: 0.632
+   against 0.617 for the automatic part, in-process); nothing in them names a
+   category.
+
+Tuning of the automatic cuts (no fitted weights; a handful of scale-free
+thresholds tried by hand, the same for every mesh). Earlier session: a Python driver, 20k samples per
 mesh, seed 0, Rand index error over the 95 PSB dev meshes:
   tau 0.08, sdf_weight 1, no ratio rule ............ 0.159 (tables, cups split in halves)
   + mean cut affinity < 0.85 ....................... 0.164
@@ -52,11 +70,19 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
   no thickness term from rays that miss ............ thin table tops whole again
   max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
   defaults, all 95 ................................. 0.123, prompt IoU 0.627
-  prompt_scale 1.3 (finer parts for clicks) ........ prompt IoU 0.610: left at 1
+  thresholds x1.3 for clicks (finer parts) ......... prompt IoU 0.610: not kept
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
+Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
+tune_inprocess.py; humans against each other on the same clicks: 0.715):
+  the automatic part under the click ............... 0.627
+  best node of the x4 tree (an oracle) ............. 0.753
+  node with the highest bval/cval ratio ............ 0.590
+  fitted scorer, any node of the path .............. 0.641 (cross-validated 0.635)
+  fitted scorer, the automatic part or under it .... 0.637 (cross-validated 0.632): kept
 
-P = 0: one mask per part. P > 0: the part under each prompt point.
-Score of a part: how far its own best cut was from being taken (0.5..1).
+P = 0: one mask per part; a part's score: how far its own best cut was from
+being taken (0.5..1). P > 0: row p is the mask chosen for prompt p, its score
+the expected IoU (0..1).
 Every constant lives in the `params` buffer (see __init__).
 """
 from typing import List, Tuple
