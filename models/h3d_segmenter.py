@@ -201,6 +201,34 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
     return torch.cat(out, 0)
 
 
+def inscribed_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float, stride: int,
+                       min_dist: float) -> Tensor:
+    """Twice the radius of the largest ball inside the surface that touches
+    each query point (tangent there, on its inward side) and holds no other
+    sample farther than `min_dist` spacings away: the ball touching sample q
+    has radius |q - p|^2 / (2 (q - p) . inward normal). Unlike a ray, it
+    gives a plate's rim the plate's thickness. +inf if no sample bounds it."""
+    n = points.shape[0]
+    tgt = torch.arange(0, n, stride, device=points.device)
+    tp = points[tgt]
+    tp2 = tp.pow(2).sum(1)
+    out: List[Tensor] = []
+    m = queries.shape[0]
+    near = (min_dist * spacing) ** 2
+    for s in range(0, m, 512):
+        qi = queries[s:s + 512]
+        q = points[qi]
+        d = -normals[qi]
+        t = tp @ d.t() - (q * d).sum(1).unsqueeze(0)       # [T,B] depth along the inward normal
+        dd = (tp2.unsqueeze(1) + q.pow(2).sum(1).unsqueeze(0) - 2.0 * (tp @ q.t())).clamp_min(0.0)
+        ok = (t > 1e-9) & (dd > near)
+        r = torch.where(ok, dd / (2.0 * t).clamp_min(1e-12), torch.full_like(t, float("inf")))
+        out.append(2.0 * r.min(dim=0).values)
+    if len(out) == 0:
+        return torch.zeros(0, device=points.device)
+    return torch.cat(out, 0)
+
+
 def graph_components(w: Tensor) -> Tensor:
     """Component id (smallest member index) of every node of a dense weighted graph."""
     m = w.shape[0]
@@ -413,12 +441,13 @@ class Segmenter(nn.Module):
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
-                 prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3):
+                 prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
+                 thickness: int = 1, ball_min: float = 4.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf), prompt_min],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
@@ -609,7 +638,11 @@ class Segmenter(nn.Module):
         first[1:] = slab[1:] != slab[:-1]
         run_start = torch.cummax(torch.where(first, ar, torch.zeros_like(ar)), 0).values
         q = order[(ar - run_start) < per_patch]
-        sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
+        if int(self.params[19].item()) == 1:
+            # thickness as the diameter of the largest inscribed ball (a plate's rim gets the plate's)
+            sd = inscribed_diameter(points, nrm, q, spacing, stride, float(self.params[20].item()))
+        else:
+            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
         qlab = lab[q]
         sfin = torch.isfinite(sd)
         top = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0

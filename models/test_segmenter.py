@@ -32,6 +32,23 @@ def slab(n, thickness, seed=0):
     return torch.stack([xy[:, 0], xy[:, 1], z], 1), torch.stack([torch.zeros(n), torch.zeros(n), nz], 1)
 
 
+def plate(n, thickness, seed=0):
+    """Samples on all six faces of a 1 x 1 x thickness box (area-weighted,
+    outward normals), and which of them lie on the rims (the four thin faces)."""
+    g = torch.Generator().manual_seed(seed)
+    half = torch.tensor([0.5, 0.5, thickness / 2])
+    area = torch.tensor([half[1] * half[2], half[0] * half[2], half[0] * half[1]])
+    axis = torch.multinomial(area.repeat(2), n, replacement=True, generator=g)
+    sign = torch.where(axis < 3, 1.0, -1.0)
+    axis = axis % 3
+    p = (torch.rand(n, 3, generator=g) * 2 - 1) * half
+    nrm = torch.zeros(n, 3)
+    ar = torch.arange(n)
+    p[ar, axis] = sign * half[axis]
+    nrm[ar, axis] = sign
+    return p, nrm, axis < 2
+
+
 def capsule(a, b, r):
     a = torch.tensor(a)
     b = torch.tensor(b)
@@ -218,6 +235,20 @@ class ShapeDiameter(unittest.TestCase):
         hit = torch.isfinite(sd)
         self.assertGreater(float(hit.float().mean()), 0.8)
         self.assertLess(float((sd[hit] - 0.04).abs().median()), 0.01)
+
+
+    def test_inscribed_ball_gives_a_rim_the_plate_thickness(self):
+        p, n, rim = plate(20000, 0.06)
+        q = torch.arange(0, 20000, 5)        # spacing about 0.01
+        rays = hs.shape_diameter(p, n, q, 0.01, 0.18, 3, 0.5)
+        balls = hs.inscribed_diameter(p, n, q, 0.01, 3, 4.0)
+        on_rim = rim[q]
+        self.assertGreater(int(on_rim.sum()), 50)
+        # faces and rims alike: about the thickness
+        self.assertLess(float((balls[~on_rim] - 0.06).abs().median()), 0.02)
+        self.assertLess(float((balls[on_rim] - 0.06).abs().median()), 0.03)
+        # a ray from a rim crosses the plate's width instead
+        self.assertGreater(float(rays[on_rim][torch.isfinite(rays[on_rim])].median()), 0.3)
 
 
 class Segmenter(unittest.TestCase):
