@@ -8,14 +8,20 @@ It sees only the sampled surface (points, outward normals) and prompt points.
 1. k-NN graph over the samples (a grid, then a top-k over each query's
    candidates in a padded row). Each edge gets an affinity that is low where
    the surface folds inwards (concave: the normals turn towards each other)
-   and where the local thickness changes (shape diameter, below).
-2. Shape diameter: for a few points of every patch, the depth along the
-   inward normal to the first sample of the opposite wall (a narrow cone, the
-   wall's normal facing along the ray, deeper than `min_depth` spacings).
-   Limbs are thinner than the body they join, so a smooth join is a
-   thickness jump even where there is no crease. A ray that meets no wall (a
-   rim, an open edge) says nothing: a patch's thickness is the median of its
-   rays that hit, and a patch without any gets no thickness term.
+   and where the local thickness changes (below).
+2. Thickness: for a few points of every patch, the diameter of the largest
+   ball inside the surface that touches the point (tangent on its inward
+   side): the ball touching sample q has radius |q - p|^2 / (2 (q - p) .
+   inward normal), the least over the samples counts, samples within
+   `ball_min` spacings of the point (noise) are ignored (`thickness` 1,
+   inscribed_diameter). Limbs
+   are thinner than the body they join, so a smooth join is a thickness jump
+   even where there is no crease, and unlike a ray along the inward normal
+   (`thickness` 0, shape_diameter: the depth to the first sample of the
+   opposite wall in a narrow cone, deeper than `min_depth` spacings), a
+   thin plate's rim gets the plate's thickness, not its width. A patch's
+   thickness is the median of its points' that are known (a ray that meets
+   no wall says nothing), a patch without any gets no thickness term.
 3. Over-segmentation: ~400 seeds by farthest-point sampling; every point goes
    to the nearest seed along the graph, with edge lengths inflated at
    concavities (Bellman-Ford relaxation), so patches do not straddle creases.
@@ -71,6 +77,10 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
   max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
   defaults, all 95 ................................. 0.123, prompt IoU 0.627
   thresholds x1.3 for clicks (finer parts) ......... prompt IoU 0.610: not kept
+  inscribed ball instead of the ray (thickness 1) .. ball_min 1.5: 0.134 (38 meshes; Mech 0.31);
+                                                     ball_min 4: 0.117 (38; rays 0.116), all 95:
+                                                     0.127 (rays 0.123); bench/quality chair 6
+                                                     parts of 6 (rays 10): kept
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
@@ -204,10 +214,11 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
 def inscribed_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float, stride: int,
                        min_dist: float) -> Tensor:
     """Twice the radius of the largest ball inside the surface that touches
-    each query point (tangent there, on its inward side) and holds no other
-    sample farther than `min_dist` spacings away: the ball touching sample q
-    has radius |q - p|^2 / (2 (q - p) . inward normal). Unlike a ray, it
-    gives a plate's rim the plate's thickness. +inf if no sample bounds it."""
+    each query point (tangent there, on its inward side) and holds no sample
+    (every `stride`-th one; those within `min_dist` spacings of the point are
+    ignored): the ball touching sample q has radius |q - p|^2 / (2 (q - p) .
+    inward normal). Unlike a ray, it gives a plate's rim the plate's
+    thickness. +inf if no sample bounds it."""
     n = points.shape[0]
     tgt = torch.arange(0, n, stride, device=points.device)
     tp = points[tgt]
