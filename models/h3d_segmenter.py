@@ -9,19 +9,20 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    candidates in a padded row). Each edge gets an affinity that is low where
    the surface folds inwards (concave: the normals turn towards each other)
    and where the local thickness changes (below).
-2. Thickness: for a few points of every patch, the diameter of the largest
-   ball inside the surface that touches the point (tangent on its inward
-   side): the ball touching sample q has radius |q - p|^2 / (2 (q - p) .
-   inward normal), the least over the samples counts, samples within
-   `ball_min` spacings of the point (noise) are ignored (`thickness` 1,
-   inscribed_diameter). Limbs
-   are thinner than the body they join, so a smooth join is a thickness jump
-   even where there is no crease, and unlike a ray along the inward normal
-   (`thickness` 0, shape_diameter: the depth to the first sample of the
-   opposite wall in a narrow cone, deeper than `min_depth` spacings), a
-   thin plate's rim gets the plate's thickness, not its width. A patch's
-   thickness is the median of its points' that are known (a ray that meets
-   no wall says nothing), a patch without any gets no thickness term.
+2. Thickness (shape diameter, `thickness` 0, the default): for a few points
+   of every patch, the depth along the inward normal to the first sample of
+   the opposite wall (a narrow cone, the wall's normal facing along the ray,
+   deeper than `min_depth` spacings). Limbs are thinner than the body they
+   join, so a smooth join is a thickness jump even where there is no crease.
+   A ray that meets no wall (a rim, an open edge) says nothing: a patch's
+   thickness is the median of its rays that hit, and a patch without any
+   gets no thickness term. `thickness` 1 takes instead the diameter of the
+   largest ball inside the surface that touches the point (inscribed_diameter:
+   the ball touching sample q has radius |q - p|^2 / (2 (q - p) . inward
+   normal), the least over the samples, those within `ball_min` spacings
+   ignored), which gives a thin plate's rim the plate's thickness, not its
+   width (bench/quality's chair: 6 parts of 6 instead of 10) but did a little
+   worse on the PSB (see the tuning notes): an option, not the default.
 3. Over-segmentation: ~400 seeds by farthest-point sampling; every point goes
    to the nearest seed along the graph, with edge lengths inflated at
    concavities (Bellman-Ford relaxation), so patches do not straddle creases.
@@ -79,8 +80,10 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
   thresholds x1.3 for clicks (finer parts) ......... prompt IoU 0.610: not kept
   inscribed ball instead of the ray (thickness 1) .. ball_min 1.5: 0.134 (38 meshes; Mech 0.31);
                                                      ball_min 4: 0.117 (38; rays 0.116), all 95:
-                                                     0.127 (rays 0.123); bench/quality chair 6
-                                                     parts of 6 (rays 10): kept
+                                                     0.127 (rays 0.123); CLI all 95: RI 0.130
+                                                     (rays 0.128), Fish 0.355 (0.345), prompt
+                                                     0.626 (0.631); bench/quality chair 6 parts
+                                                     of 6 (rays 10), IoU 0.888 (0.876): option
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
@@ -453,7 +456,7 @@ class Segmenter(nn.Module):
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
-                 thickness: int = 1, ball_min: float = 4.0):
+                 thickness: int = 0, ball_min: float = 4.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
