@@ -15,10 +15,8 @@ node's own lowest Ncut, its share of the samples, its depth) and the mask's
 area-weighted IoU with the clicked human segment.
 
 `score` prints the mean prompt IoU (averaged over a mesh's segments per
-human, then humans, then meshes, as run_psb.py) of: the leaf, the best node
-(an oracle), and the node the segmenter's node_scores picks (with the
-parameters in the dump's variant), so a selection rule can be compared
-against the candidates without running the segmenter again.
+human, then humans, then meshes, as run_psb.py) of the leaf under each click
+and of the best node on its path (an oracle: the ceiling of any choice).
 
 `fit` fits the segmenter's node scorer (PROMPT_MODEL in h3d_segmenter.py:
 a logistic least-squares fit of each candidate's IoU on its node features
