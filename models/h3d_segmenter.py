@@ -8,14 +8,21 @@ It sees only the sampled surface (points, outward normals) and prompt points.
 1. k-NN graph over the samples (a grid, then a top-k over each query's
    candidates in a padded row). Each edge gets an affinity that is low where
    the surface folds inwards (concave: the normals turn towards each other)
-   and where the local thickness changes (shape diameter, below).
-2. Shape diameter: for a few points of every patch, the depth along the
-   inward normal to the first sample of the opposite wall (a narrow cone, the
-   wall's normal facing along the ray, deeper than `min_depth` spacings).
-   Limbs are thinner than the body they join, so a smooth join is a
-   thickness jump even where there is no crease. A ray that meets no wall (a
-   rim, an open edge) says nothing: a patch's thickness is the median of its
-   rays that hit, and a patch without any gets no thickness term.
+   and where the local thickness changes (below).
+2. Thickness (shape diameter, `thickness` 0, the default): for a few points
+   of every patch, the depth along the inward normal to the first sample of
+   the opposite wall (a narrow cone, the wall's normal facing along the ray,
+   deeper than `min_depth` spacings). Limbs are thinner than the body they
+   join, so a smooth join is a thickness jump even where there is no crease.
+   A ray that meets no wall (a rim, an open edge) says nothing: a patch's
+   thickness is the median of its rays that hit, and a patch without any
+   gets no thickness term. `thickness` 1 takes instead the diameter of the
+   largest ball inside the surface that touches the point (inscribed_diameter:
+   the ball touching sample q has radius |q - p|^2 / (2 (q - p) . inward
+   normal), the least over the samples, those within `ball_min` spacings
+   ignored), which gives a thin plate's rim the plate's thickness, not its
+   width (bench/quality's chair: 6 parts of 6 instead of 10) but did a little
+   worse on the PSB (see the tuning notes): an option, not the default.
 3. Over-segmentation: ~400 seeds by farthest-point sampling; every point goes
    to the nearest seed along the graph, with edge lengths inflated at
    concavities (Bellman-Ford relaxation), so patches do not straddle creases.
@@ -35,8 +42,26 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    thickness jump makes a cheap cut; a compact blob or a broad plate makes
    none, so the part count follows the shape.
 
-Tuning (no fitted weights; a handful of scale-free thresholds tried by hand,
-the same for every mesh). Earlier session: a Python driver, 20k samples per
+6. Point prompts (P > 0), multi-scale candidates as SAM's: the recursion
+   runs again with the thresholds times `prompt_scale` (4) and the least
+   part size times `prompt_min` (0.3), and records its tree (cut_tree): the
+   nodes on the path from the whole shape down to the leaf under a click are
+   nested masks, from the automatic part under the click (the first node on
+   the path whose cut the automatic thresholds would not take) down to ever
+   finer pieces of it. Each is scored by its expected IoU with the part a
+   person means (click_scores: a logistic function of 11 scale-free node
+   features and their squares: the Ncut of the cut that made it and that
+   cut's ratio to the same cut on plain edge counts, the node's own cheapest
+   cut, its share of the samples and of its parent's, its depth below the
+   automatic part, ...); the click gets the best one, and that expected IoU
+   as its score. Its 23 weights (and the features' means and spreads) are a
+   least-squares fit on the clicks of the PSB dev split (models/tune_prompt.py,
+   torch seed 0; cross-validated on held-out halves of the categories: 0.632
+   against 0.617 for the automatic part, in-process); nothing in them names a
+   category.
+
+Tuning of the automatic cuts (no fitted weights; a handful of scale-free
+thresholds tried by hand, the same for every mesh). Earlier session: a Python driver, 20k samples per
 mesh, seed 0, Rand index error over the 95 PSB dev meshes:
   tau 0.08, sdf_weight 1, no ratio rule ............ 0.159 (tables, cups split in halves)
   + mean cut affinity < 0.85 ....................... 0.164
@@ -52,11 +77,25 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
   no thickness term from rays that miss ............ thin table tops whole again
   max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
   defaults, all 95 ................................. 0.123, prompt IoU 0.627
-  prompt_scale 1.3 (finer parts for clicks) ........ prompt IoU 0.610: left at 1
+  thresholds x1.3 for clicks (finer parts) ......... prompt IoU 0.610: not kept
+  inscribed ball instead of the ray (thickness 1) .. ball_min 1.5: 0.134 (38 meshes; Mech 0.31);
+                                                     ball_min 4: 0.117 (38; rays 0.116), all 95:
+                                                     0.127 (rays 0.123); CLI all 95: RI 0.130
+                                                     (rays 0.128), Fish 0.355 (0.345), prompt
+                                                     0.626 (0.631); bench/quality chair 6 parts
+                                                     of 6 (rays 10), IoU 0.888 (0.876): option
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
+Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
+tune_inprocess.py; humans against each other on the same clicks: 0.715):
+  the automatic part under the click ............... 0.627
+  best node of the x4 tree (an oracle) ............. 0.753
+  node with the highest bval/cval ratio ............ 0.590
+  fitted scorer, any node of the path .............. 0.641 (cross-validated 0.635)
+  fitted scorer, the automatic part or under it .... 0.637 (cross-validated 0.632): kept
 
-P = 0: one mask per part. P > 0: the part under each prompt point.
-Score of a part: how far its own best cut was from being taken (0.5..1).
+P = 0: one mask per part; a part's score: how far its own best cut was from
+being taken (0.5..1). P > 0: row p is the mask chosen for prompt p, its score
+the expected IoU (0..1).
 Every constant lives in the `params` buffer (see __init__).
 """
 from typing import List, Tuple
@@ -65,6 +104,23 @@ import torch
 from torch import Tensor, nn
 
 from h3d_models import surface_cell
+
+# The click scorer's weights (models/tune_prompt.py fit; see the docstring):
+# mean and spread of the 22 node features, their weights, the bias.
+PROMPT_MODEL = [
+    # mu
+    -2.66154, -1.70841, 0.694571, -2.54865, -0.855382, 1.29483, 0.338433, 0.661567, -3.43032, 1.22158, 1.66325,
+    8.09954, 3.36449, 0.574242, 7.38565, 1.18544, 3.2604, 0.338433, 0.661567, 12.0876, 1.84203, 2.91717,
+    # sd
+    1.00787, 0.667706, 0.303014, 0.943444, 0.673631, 1.25852, 0.473187, 0.473187, 0.566211, 0.591419, 0.388307,
+    7.33744, 2.14749, 0.392181, 4.79988, 2.06302, 4.69355, 0.473187, 0.473187, 4.04863, 1.56904, 1.24841,
+    # w
+    -0.586928, -0.232222, 0.267939, 0.202117, 0.491453, -0.291512, -0.0274103, 0.0274103, 0.157109, 1.10552,
+    -0.148623, -0.165162, -0.431995, -0.301035, 0.416973, 0.697513, -0.192111, -0.0274103, 0.0274103, -0.0490693,
+    -1.03551, 0.0603006,
+    # b
+    -0.440652,
+]
 
 def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
     """k nearest points among those in the 3x3x3 grid cells around each query
@@ -171,6 +227,35 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
         facing = (tn @ d.t()) > 0.2
         ok = (t > min_depth * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
         out.append(torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values)
+    if len(out) == 0:
+        return torch.zeros(0, device=points.device)
+    return torch.cat(out, 0)
+
+
+def inscribed_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float, stride: int,
+                       min_dist: float) -> Tensor:
+    """Twice the radius of the largest ball inside the surface that touches
+    each query point (tangent there, on its inward side) and holds no sample
+    (every `stride`-th one; those within `min_dist` spacings of the point are
+    ignored): the ball touching sample q has radius |q - p|^2 / (2 (q - p) .
+    inward normal). Unlike a ray, it gives a plate's rim the plate's
+    thickness. +inf if no sample bounds it."""
+    n = points.shape[0]
+    tgt = torch.arange(0, n, stride, device=points.device)
+    tp = points[tgt]
+    tp2 = tp.pow(2).sum(1)
+    out: List[Tensor] = []
+    m = queries.shape[0]
+    near = (min_dist * spacing) ** 2
+    for s in range(0, m, 512):
+        qi = queries[s:s + 512]
+        q = points[qi]
+        d = -normals[qi]
+        t = tp @ d.t() - (q * d).sum(1).unsqueeze(0)       # [T,B] depth along the inward normal
+        dd = (tp2.unsqueeze(1) + q.pow(2).sum(1).unsqueeze(0) - 2.0 * (tp @ q.t())).clamp_min(0.0)
+        ok = (t > 1e-9) & (dd > near)
+        r = torch.where(ok, dd / (2.0 * t).clamp_min(1e-12), torch.full_like(t, float("inf")))
+        out.append(2.0 * r.min(dim=0).values)
     if len(out) == 0:
         return torch.zeros(0, device=points.device)
     return torch.cat(out, 0)
@@ -285,6 +370,102 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             return kind + 1, best[kind], side
     return 0, lowest, side
 
+def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
+             max_ratio: float, min_size: float, nvec: int
+             ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Recursive normalized cut of a patch graph (affinities `w`, edge
+    counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
+    tree of the cuts it made. Returns (the part of every patch, every part's
+    score, every part's leaf node, and per node: its parent (-1 at the root),
+    the Ncut of the cut that made it (0 for a component apart, 1 at the
+    root), that cut's Ncut over the same cut's Ncut on the edge counts, and
+    the Ncut of its own lowest cut, taken or not (1 when it has none)).
+    A part's mask is its leaf; an inner node's is the union of the leaves
+    under it."""
+    m = w.shape[0]
+    dev = w.device
+    part_of = torch.full([m], -1, dtype=torch.long, device=dev)
+    part_score: List[float] = []
+    leaf_node: List[int] = []
+    parent: List[int] = [-1]
+    bval: List[float] = [1.0]
+    bratio: List[float] = [1.0]
+    cval: List[float] = [1.0]
+    stack: List[Tensor] = [torch.arange(m, device=dev)]
+    snode: List[int] = [0]
+    while len(stack) > 0:
+        s = stack.pop()
+        nd = snode.pop()
+        if s.shape[0] < 4:
+            part_of[s] = len(part_score)
+            part_score.append(1.0)
+            leaf_node.append(nd)
+            continue
+        ws = w[s][:, s]
+        comp = graph_components(ws)
+        uc = torch.unique(comp)
+        if uc.shape[0] > 1:
+            for c in uc:
+                stack.append(s[comp == c])
+                snode.append(len(parent))
+                parent.append(nd)
+                bval.append(0.0)
+                bratio.append(0.0)
+                cval.append(1.0)
+            continue
+        w0s = w0[s][:, s]
+        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec)
+        cval[nd] = val
+        if kind == 1:
+            d0 = w0s.sum(1)
+            cut0 = w0s[side][:, ~side].sum()
+            l0 = d0[side].sum()
+            nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (d0.sum() - l0).clamp_min(1e-12)).item())
+            for half in [s[side], s[~side]]:
+                stack.append(half)
+                snode.append(len(parent))
+                parent.append(nd)
+                bval.append(val)
+                bratio.append(val / max(nc0, 1e-12))
+                cval.append(1.0)
+        elif kind == 2:
+            # a speck hanging by a thread (a noisy flap, a sliver of patches):
+            # peeled off, joined to a neighbouring part at the end, and the
+            # rest is cut on without it
+            stack.append(s[~side])
+            snode.append(nd)
+        else:
+            part_of[s] = len(part_score)
+            part_score.append(min(1.0, 0.5 + 0.5 * val / (val + tau)))
+            leaf_node.append(nd)
+    # peeled patches join the part they are most strongly tied to
+    for _ in range(m):
+        free = part_of < 0
+        if not bool(free.any()):
+            break
+        kp = len(part_score)
+        tie = torch.zeros(m, kp + 1, dtype=w.dtype, device=dev)
+        tie.index_add_(1, torch.where(free, kp, part_of), w)
+        tie = tie[:, :kp]
+        best, bp = tie.max(dim=1)
+        take = free & (best > 0)
+        if not bool(take.any()):
+            # isolated from every part: one part of its own, under the root
+            part_of[free] = kp
+            part_score.append(1.0)
+            leaf_node.append(len(parent))
+            parent.append(0)
+            bval.append(0.0)
+            bratio.append(0.0)
+            cval.append(1.0)
+            break
+        part_of = torch.where(take, bp, part_of)
+    f32 = torch.float32
+    return (part_of, torch.tensor(part_score, dtype=f32, device=dev),
+            torch.tensor(leaf_node, dtype=torch.long, device=dev),
+            torch.tensor(parent, dtype=torch.long, device=dev), torch.tensor(bval, dtype=f32, device=dev),
+            torch.tensor(bratio, dtype=f32, device=dev), torch.tensor(cval, dtype=f32, device=dev))
+
 
 class Segmenter(nn.Module):
     def __init__(self, k: int = 10, patches: int = 400, sigma_concave: float = 0.15,
@@ -292,13 +473,15 @@ class Segmenter(nn.Module):
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
-                 prompt_scale: float = 1.0, unknown_sdf: int = 1):
+                 prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
+                 thickness: int = 0, ball_min: float = 4.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf)],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min],
             dtype=torch.float32))
+        self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
         n_all = points.shape[0]
@@ -306,34 +489,122 @@ class Segmenter(nn.Module):
         if n_all < 64:
             masks = torch.ones(max(prompts.shape[0], 1), n_all, device=dev)
             return masks, torch.ones(masks.shape[0], device=dev)
-        # the graph is built on an even subsample of at most max_points samples;
-        # every other sample takes the part of its nearest subsample point
-        g = min(n_all, max(int(self.params[12].item()), 64))
-        sub = torch.div(torch.arange(g, device=dev) * n_all, g, rounding_mode="floor")
-        # a click asks for the part under it: cut a little finer (prompt_scale x the thresholds)
-        scale = float(self.params[16].item()) if prompts.shape[0] > 0 else 1.0
-        labels, part_score = self.part_labels(points[sub], normals[sub], scale)
-        if g < n_all:
-            nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
-            ni = ni[:, 0]
-            lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
-            if lost.shape[0] > 0:
-                ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
-            plab = labels[ni]
-        else:
-            plab = labels
+        p = prompts.shape[0]
+        if p > 0:
+            plab, anc, parent, bval, bratio, cval, nsize = self.prompt_tree(points, normals)
+            nearest = torch.cdist(prompts, points).argmin(dim=1)
+            on_path = anc[plab[nearest]]                                      # [P,V]
+            score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
+            pick = torch.where(on_path & (score > 0), score, torch.full_like(score, -1.0))
+            best, chosen = pick.max(dim=1)
+            masks = anc[:, chosen].t()[:, plab].to(torch.float32)
+            return masks, best.clamp(0.0, 1.0)
+        (part_of, part_score, _, _, _, _, _), lab, sub = self.tree(points, normals, 1.0, 1.0)
+        plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
         masks.scatter_(0, plab.unsqueeze(0), 1.0)
-        p = prompts.shape[0]
-        if p > 0:
-            nearest = torch.cdist(prompts, points).argmin(dim=1)
-            which = plab[nearest]
-            return masks[which], part_score[which]
         return masks, part_score
 
-    def part_labels(self, points: Tensor, normals: Tensor, scale: float) -> Tuple[Tensor, Tensor]:
-        """Part index of every point, and every part's score."""
+    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
+             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor]:
+        """The cut tree over an even subsample of at most max_points samples
+        (cut_tree's outputs, the patch of every subsample point, the subsample)."""
+        n_all = points.shape[0]
+        g = min(n_all, max(int(self.params[12].item()), 64))
+        sub = torch.div(torch.arange(g, device=points.device) * n_all, g, rounding_mode="floor")
+        t, lab = self.part_labels(points[sub], normals[sub], scale, scale_min)
+        return t, lab, sub
+
+    def spread(self, points: Tensor, sub: Tensor, labels: Tensor) -> Tensor:
+        """Every sample takes the label of its nearest subsample point."""
+        if sub.shape[0] == points.shape[0]:
+            return labels
+        nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
+        ni = ni[:, 0]
+        lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
+        if lost.shape[0] > 0:
+            ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
+        return labels[ni]
+
+    @torch.jit.export
+    def prompt_tree(self, points: Tensor, normals: Tensor
+                    ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """The finer cut tree that clicks choose from (thresholds times
+        prompt_scale, least part size times prompt_min): every sample's leaf,
+        the leaves' ancestor matrix [K,V] (a leaf is its own ancestor), and
+        per node its parent, the boundary Ncut, its ratio, the node's own
+        lowest Ncut and its share of the samples."""
+        dev = points.device
+        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub = self.tree(
+            points, normals, float(self.params[16].item()), float(self.params[18].item()))
+        plab = self.spread(points, sub, part_of[lab])
+        kparts = leaf_node.shape[0]
+        nodes = parent.shape[0]
+        anc = torch.zeros(kparts, nodes, dtype=torch.bool, device=dev)
+        par: List[int] = parent.tolist()
+        leaves: List[int] = leaf_node.tolist()
+        for k in range(kparts):
+            v = leaves[k]
+            while v >= 0:
+                anc[k, v] = True
+                v = par[v]
+        count = torch.bincount(plab, minlength=kparts).to(torch.float32)
+        nsize = (count.unsqueeze(1) * anc.to(torch.float32)).sum(0) / float(points.shape[0])
+        return plab, anc, parent, bval, bratio, cval, nsize
+
+    def click_scores(self, on_path: Tensor, anc: Tensor, parent: Tensor, bval: Tensor, bratio: Tensor,
+                     cval: Tensor, nsize: Tensor) -> Tensor:
+        """Every candidate's expected IoU with the part a person means by the
+        click [P,V] (the nodes on each click's path: `on_path` [P,V]): a
+        logistic function of its node features, fitted on clicks of the PSB
+        dev split (models/tune_prompt.py); 0 for nodes above the automatic
+        part (those are not offered)."""
+        dev = bval.device
+        nodes = parent.shape[0]
+        tau = float(self.params[3].item())
+        tau_neck = float(self.params[10].item())
+        max_ratio = float(self.params[11].item())
+        has_parent = parent >= 0
+        par = parent.clamp_min(0)
+        # depth: the number of strict ancestors (the nodes above every leaf under a node)
+        cover = anc.to(torch.float32)
+        under = cover.sum(0)
+        both = cover.t() @ cover                                              # [V,V] leaves under v and u
+        depth = ((both >= under.unsqueeze(1) - 0.5) & (under.unsqueeze(1) > 0)).to(torch.float32).sum(1) - 1.0
+        pns = torch.where(has_parent, nsize[par], torch.ones_like(nsize))
+        # own cut: the ratio recorded at its children (2 where it has none)
+        own = torch.full([nodes], 2.0, device=dev)
+        kids = torch.nonzero(has_parent).reshape(-1)
+        own[par[kids]] = bratio[kids]
+        has_kids = torch.zeros(nodes, dtype=torch.bool, device=dev)
+        has_kids[par[kids]] = True
+        # the automatic rule: the first node on a path whose cut it would not take is the automatic part
+        taken = (cval < tau) & ((cval < tau_neck) | (own < max_ratio)) & has_kids
+        dp = depth.unsqueeze(0).expand(on_path.shape[0], nodes)
+        stop = torch.where(on_path & ~taken.unsqueeze(0), dp, torch.full_like(dp, 1e9)).min(dim=1).values
+        rel = dp - stop.unsqueeze(1)
+        leaf_size = torch.where(on_path, nsize.unsqueeze(0), torch.full_like(dp, 2.0)).min(dim=1).values
+        one = torch.ones_like(dp)
+        f = torch.stack([
+            torch.log(bval + 1e-3).unsqueeze(0) * one, torch.log(cval + 1e-3).unsqueeze(0) * one,
+            bratio.clamp(0.0, 2.0).unsqueeze(0) * one, torch.log(nsize.clamp_min(1e-9)).unsqueeze(0) * one,
+            torch.log((nsize / pns).clamp_min(1e-9)).unsqueeze(0) * one, rel.clamp(-3.0, 4.0),
+            (rel == 0).to(torch.float32), (rel > 0).to(torch.float32),
+            torch.log(leaf_size.clamp_min(1e-9)).unsqueeze(1) * one, own.clamp(0.0, 2.0).unsqueeze(0) * one,
+            torch.log1p(depth).unsqueeze(0) * one], 2)                        # [P,V,11]
+        f = torch.cat([f, f * f], 2)
+        pm = self.prompt_model
+        nf = f.shape[2]
+        z = ((f - pm[:nf]) / pm[nf:2 * nf] * pm[2 * nf:3 * nf]).sum(2) + pm[3 * nf]
+        # candidates: the automatic part under the click and the nodes under it
+        return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
+
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float,
+                    scale_min: float) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor]:
+        """The cut tree of the patch graph (see cut_tree; thresholds tau and
+        tau_neck times `scale`, the least part size times `scale_min`) and
+        every point's patch."""
         n = points.shape[0]
         dev = points.device
         k = min(int(self.params[0].item()), n - 1)
@@ -399,7 +670,11 @@ class Segmenter(nn.Module):
         first[1:] = slab[1:] != slab[:-1]
         run_start = torch.cummax(torch.where(first, ar, torch.zeros_like(ar)), 0).values
         q = order[(ar - run_start) < per_patch]
-        sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
+        if int(self.params[19].item()) == 1:
+            # thickness as the diameter of the largest inscribed ball (a plate's rim gets the plate's)
+            sd = inscribed_diameter(points, nrm, q, spacing, stride, float(self.params[20].item()))
+        else:
+            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
         qlab = lab[q]
         sfin = torch.isfinite(sd)
         top = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0
@@ -440,54 +715,4 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
-        min_size = min_frac * float(n)
-
-        # recursive normalized cut
-        part_of = torch.full([m], -1, dtype=torch.long, device=dev)
-        part_score: List[float] = []
-        stack: List[Tensor] = [torch.arange(m, device=dev)]
-        while len(stack) > 0:
-            s = stack.pop()
-            if s.shape[0] < 4:
-                part_of[s] = len(part_score)
-                part_score.append(1.0)
-                continue
-            ws = w[s][:, s]
-            comp = graph_components(ws)
-            uc = torch.unique(comp)
-            if uc.shape[0] > 1:
-                for c in uc:
-                    stack.append(s[comp == c])
-                continue
-            kind, val, side = choose_cut(ws, w0[s][:, s], size[s], start[s], tau, tau_neck, max_ratio,
-                                         min_size, nvec)
-            if kind == 1:
-                stack.append(s[side])
-                stack.append(s[~side])
-            elif kind == 2:
-                # a speck hanging by a thread (a noisy flap, a sliver of patches):
-                # peeled off, joined to a neighbouring part at the end, and the
-                # rest is cut on without it
-                stack.append(s[~side])
-            else:
-                part_of[s] = len(part_score)
-                part_score.append(min(1.0, 0.5 + 0.5 * val / (val + tau)))
-        # peeled patches join the part they are most strongly tied to
-        for _ in range(m):
-            free = part_of < 0
-            if not bool(free.any()):
-                break
-            kp = len(part_score)
-            tie = torch.zeros(m, kp + 1, dtype=w.dtype, device=dev)
-            tie.index_add_(1, torch.where(free, kp, part_of), w)
-            tie = tie[:, :kp]
-            best, bp = tie.max(dim=1)
-            take = free & (best > 0)
-            if not bool(take.any()):
-                # isolated from every part: one part of its own
-                part_of[free] = kp
-                part_score.append(1.0)
-                break
-            part_of = torch.where(take, bp, part_of)
-
-        return part_of[lab], torch.tensor(part_score, dtype=torch.float32, device=dev)
+        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec), lab

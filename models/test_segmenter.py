@@ -32,6 +32,77 @@ def slab(n, thickness, seed=0):
     return torch.stack([xy[:, 0], xy[:, 1], z], 1), torch.stack([torch.zeros(n), torch.zeros(n), nz], 1)
 
 
+def plate(n, thickness, seed=0):
+    """Samples on all six faces of a 1 x 1 x thickness box (area-weighted,
+    outward normals), and which of them lie on the rims (the four thin faces)."""
+    g = torch.Generator().manual_seed(seed)
+    half = torch.tensor([0.5, 0.5, thickness / 2])
+    area = torch.tensor([half[1] * half[2], half[0] * half[2], half[0] * half[1]])
+    axis = torch.multinomial(area.repeat(2), n, replacement=True, generator=g)
+    sign = torch.where(axis < 3, 1.0, -1.0)
+    axis = axis % 3
+    p = (torch.rand(n, 3, generator=g) * 2 - 1) * half
+    nrm = torch.zeros(n, 3)
+    ar = torch.arange(n)
+    p[ar, axis] = sign * half[axis]
+    nrm[ar, axis] = sign
+    return p, nrm, axis < 2
+
+
+def capsule(a, b, r):
+    a = torch.tensor(a)
+    b = torch.tensor(b)
+
+    def f(p):
+        ab = b - a
+        t = (((p - a) @ ab) / max(float(ab @ ab), 1e-12)).clamp(0.0, 1.0)
+        return (p - a - t.unsqueeze(1) * ab).norm(dim=1) - r
+    return f
+
+
+def capsule_figure():
+    """As tests/shape_fixtures.h: a capsule body, a head, two arms, two legs."""
+    return [capsule((0, 0, 0.55), (0, 0, 1.05), 0.24), capsule((0, 0, 1.5), (0, 0, 1.5), 0.17),
+            capsule((0.3, 0, 1.05), (0.85, 0, 0.75), 0.07), capsule((-0.3, 0, 1.05), (-0.85, 0, 0.75), 0.07),
+            capsule((0.1, 0, 0.4), (0.4, 0, -0.35), 0.08), capsule((-0.1, 0, 0.4), (-0.4, 0, -0.35), 0.08)]
+
+
+def smooth_union_samples(prims, blend, n, seed=0):
+    """About n surface samples of the smooth union (polynomial smooth minimum,
+    width `blend`) of the primitives, with outward normals and the label of
+    the nearest primitive: random points of a thin shell projected onto the
+    surface by Newton steps along the field's gradient."""
+    g = torch.Generator().manual_seed(seed)
+
+    def field(p):
+        d = prims[0](p)
+        for f in prims[1:]:
+            e = f(p)
+            h = (blend - (d - e).abs()).clamp_min(0.0) / blend
+            d = torch.minimum(d, e) - h * h * blend * 0.25
+        return d
+    lo = torch.tensor([-1.0, -0.35, -0.5])
+    hi = torch.tensor([1.0, 0.35, 1.75])
+    pts = []
+    count = 0
+    while count < n:
+        p = lo + (hi - lo) * torch.rand(200000, 3, generator=g)
+        p = p[field(p).abs() < 0.02]
+        pts.append(p)
+        count += p.shape[0]
+    p = torch.cat(pts)[:n]
+    for _ in range(4):
+        p = p.detach().requires_grad_(True)
+        d = field(p)
+        (gr,) = torch.autograd.grad(d.sum(), p)
+        p = p - (d / gr.pow(2).sum(1).clamp_min(1e-12)).unsqueeze(1) * gr
+    p = p.detach().requires_grad_(True)
+    (gr,) = torch.autograd.grad(field(p).sum(), p)
+    p = p.detach()
+    labels = torch.stack([f(p).abs() for f in prims], 1).argmin(dim=1)
+    return p, gr / gr.norm(dim=1, keepdim=True), labels
+
+
 def ring_graph(m, weak, weight):
     """A cycle of m nodes whose edges at `weak` have the given weight (1 elsewhere)."""
     w = torch.zeros(m, m, dtype=torch.float64)
@@ -124,6 +195,37 @@ class Cuts(unittest.TestCase):
         self.assertGreater(val, 0.08)
 
 
+class CutTree(unittest.TestCase):
+    def test_three_blobs_make_a_tree_of_their_cuts(self):
+        sizes = [20, 20, 20]
+        w = cliques(sizes, 0.3)
+        w0 = cliques(sizes, 1.0)
+        size = torch.full([60], 10.0, dtype=torch.float64)
+        part_of, score, leaf, parent, bval, bratio, cval = hs.cut_tree(w, w0, size, coords(60), 0.08, 0.055,
+                                                                       0.7, 50.0, 1)
+        # three parts, one per blob, each a leaf of the tree
+        self.assertEqual(score.shape[0], 3)
+        for b in range(3):
+            self.assertEqual(len(set(part_of[20 * b:20 * b + 20].tolist())), 1)
+        self.assertEqual(len(set(part_of.tolist())), 3)
+        self.assertEqual(len(set(leaf.tolist())), 3)
+        # root, the first cut's two sides, the second cut's two sides
+        self.assertEqual(parent.tolist()[0], -1)
+        self.assertEqual(parent.shape[0], 5)
+        for v in range(1, 5):
+            self.assertGreaterEqual(int(parent[v]), 0)
+            self.assertLess(int(parent[v]), v)
+            # the cut that made a node was cheap and followed weak edges
+            self.assertLess(float(bval[v]), 0.08)
+            self.assertLess(float(bratio[v]), 0.7)
+            # its parent's own cut is that cut
+            self.assertAlmostEqual(float(cval[int(parent[v])]), float(bval[v]), places=5)
+        # a leaf's own lowest cut was not taken
+        for v in leaf.tolist():
+            self.assertGreater(float(cval[v]), 0.08)
+        self.assertTrue(bool(((score >= 0.5) & (score <= 1.0)).all()))
+
+
 class ShapeDiameter(unittest.TestCase):
     def test_slab_thickness_and_misses(self):
         p, n = slab(6000, 0.04)
@@ -133,6 +235,20 @@ class ShapeDiameter(unittest.TestCase):
         hit = torch.isfinite(sd)
         self.assertGreater(float(hit.float().mean()), 0.8)
         self.assertLess(float((sd[hit] - 0.04).abs().median()), 0.01)
+
+
+    def test_inscribed_ball_gives_a_rim_the_plate_thickness(self):
+        p, n, rim = plate(20000, 0.06)
+        q = torch.arange(0, 20000, 5)        # spacing about 0.01
+        rays = hs.shape_diameter(p, n, q, 0.01, 0.18, 3, 0.5)
+        balls = hs.inscribed_diameter(p, n, q, 0.01, 3, 4.0)
+        on_rim = rim[q]
+        self.assertGreater(int(on_rim.sum()), 50)
+        # faces and rims alike: about the thickness
+        self.assertLess(float((balls[~on_rim] - 0.06).abs().median()), 0.02)
+        self.assertLess(float((balls[on_rim] - 0.06).abs().median()), 0.03)
+        # a ray from a rim crosses the plate's width instead
+        self.assertGreater(float(rays[on_rim][torch.isfinite(rays[on_rim])].median()), 0.3)
 
 
 class Segmenter(unittest.TestCase):
@@ -148,6 +264,48 @@ class Segmenter(unittest.TestCase):
         masks, scores = hs.Segmenter()(p, n, prompts)
         self.assertEqual(masks.shape, (3, 4000))
         self.assertTrue(bool((masks[:, :3].diagonal() == 1).all()))
+
+
+class Prompts(unittest.TestCase):
+    """Clicks on a smooth-joined capsule figure (no crease where the limbs join)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p, cls.n, cls.lab = smooth_union_samples(capsule_figure(), 0.16, 20000)
+        cls.model = torch.jit.script(hs.Segmenter().eval())
+
+    def test_a_click_on_a_limb_returns_that_limb(self):
+        p, lab = self.p, self.lab
+        limbs = [2, 3, 4, 5]
+        # a click near each limb's far end (arms: hands, legs: feet)
+        body = torch.tensor([0.0, 0.0, 0.8])
+        clicks = torch.stack([p[lab == k][(p[lab == k] - body).norm(dim=1).argmax()] for k in limbs])
+        masks, scores = self.model(p, self.n, clicks)
+        self.assertEqual(masks.shape, (4, p.shape[0]))
+        self.assertEqual(scores.shape, (4,))
+        self.assertTrue(bool(((masks == 0) | (masks == 1)).all()))
+        self.assertTrue(bool(((scores > 0) & (scores <= 1)).all()))
+        for row, k in enumerate(limbs):
+            mk = masks[row] > 0.5
+            g = lab == k
+            iou = float((mk & g).sum()) / float((mk | g).sum())
+            self.assertGreater(iou, 0.6, f"limb {k}: IoU {iou:.3f}")
+            # the mask holds the click
+            self.assertTrue(bool(mk[torch.cdist(clicks[row:row + 1], p).argmin()]))
+
+    def test_click_scores_are_expected_ious(self):
+        plab, anc, parent, bval, bratio, cval, nsize = self.model.prompt_tree(self.p, self.n)
+        k = anc.shape[0]
+        on_path = anc[torch.arange(k)]
+        sc = self.model.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
+        self.assertEqual(sc.shape, (k, parent.shape[0]))
+        self.assertTrue(bool(((sc >= 0) & (sc < 1)).all()))
+        # every click has a candidate: the automatic part under it or a node under that
+        self.assertTrue(bool(((sc > 0) & on_path).any(1).all()))
+        # every leaf's path starts at the root, and the root holds every sample
+        self.assertTrue(bool(anc[:, 0].all()))
+        self.assertAlmostEqual(float(nsize[0]), 1.0, places=5)
+        self.assertEqual(int(plab.max()) + 1, k)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""Point-prompt tuning of the default segmenter on a PSB-layout folder.
+
+  /usr/bin/python3 models/tune_prompt.py dump PSB_DIR "NAME=VALUE,..." IDS|"" OUT.npz
+  /usr/bin/python3 models/tune_prompt.py score OUT.npz [OUT2.npz ...]
+  /usr/bin/python3 models/tune_prompt.py fit PSB_DIR OUT.npz [OUT2.npz ...]
+
+`dump` samples every mesh as models/tune_inprocess.py does (20k samples,
+numpy seed 0) and draws the same clicks (one random face per human segment,
+numpy seed = mesh id); it builds the segmenter's prompt tree (prompt_tree:
+thresholds times prompt_scale) and stores, for every click, every node of
+the tree on the path from the whole shape down to the leaf under the click
+with its features (boundary Ncut, its ratio to the plain-count Ncut, the
+node's own lowest Ncut, its share of the samples, its depth) and the mask's
+area-weighted IoU with the clicked human segment.
+
+`score` prints the mean prompt IoU (averaged over a mesh's segments per
+human, then humans, then meshes, as run_psb.py) of the leaf under each click
+and of the best node on its path (an oracle: the ceiling of any choice).
+
+`fit` fits the segmenter's node scorer (PROMPT_MODEL in h3d_segmenter.py:
+a logistic least-squares fit of each candidate's IoU on its node features
+and their squares), first on one half of the categories and tested on the
+other (both ways), then on all, and prints the weights to paste.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse(text):
+    kw = {}
+    for item in (text.split(',') if text else []):
+        name, _, value = item.partition('=')
+        kw[name] = int(value) if value.lstrip('-').isdigit() else float(value)
+    return kw
+
+
+def dump(psb, variant, ids, out):
+    os.environ['PSB_DIR'] = psb
+    import tune_inprocess as T
+    import h3d_segmenter
+    torch.set_num_threads(1)
+    kw = parse(variant)
+    m = torch.jit.script(h3d_segmenter.Segmenter(**kw).eval())
+    ids = [int(x) for x in ids.split(',')] if ids else T.S.ids_of(psb, None)
+    rows = []
+    for i in ids:
+        V, F, area = T.S.read_off(f"{psb}/off/{i}.off")
+        hs = [T.S.read_labels(h, len(F)) for h in T.S.humans(psb, i)]
+        P, N, fi, ctr, sc = T.sample(V, F, 20000)
+        cen = (V[F].mean(1) - ctr) * sc
+        from scipy.spatial import cKDTree
+        tree = cKDTree(P)
+        Pt = torch.tensor(P, dtype=torch.float32)
+        Nt = torch.tensor(N, dtype=torch.float32)
+        with torch.jit.optimized_execution(False), torch.no_grad():
+            plab, anc, _, bval, bratio, cval, nsize = m.prompt_tree(Pt, Nt)
+        plab = plab.numpy()
+        anc = anc.numpy()
+        K, NV = anc.shape
+        # every face's vote: the samples on it, else its nearest sample
+        votes = np.zeros((len(F), K), np.int32)
+        np.add.at(votes, (fi, plab), 1)
+        empty = votes.sum(1) == 0
+        _, j = tree.query(cen[empty])
+        votes[np.nonzero(empty)[0], plab[j]] = 1
+        nv = votes @ anc.astype(np.int32)                 # [F,V] votes inside the node
+        inside = 2 * nv > votes.sum(1, keepdims=True)
+        # depth: node v's ancestors are the nodes on every leaf path through it
+        depth = np.zeros(NV, int)
+        for v in range(NV):
+            leaves = np.nonzero(anc[:, v])[0]
+            if len(leaves):
+                above = anc[leaves].all(0)
+                depth[v] = above.sum() - 1
+        rng = np.random.default_rng(i)
+        cur = T.S.category(i)
+        for hi, h in enumerate(hs):
+            for s in np.unique(h):
+                faces = np.nonzero(h == s)[0]
+                f = faces[rng.integers(len(faces))]
+                _, js = tree.query(cen[f])
+                leaf = plab[js]
+                g = h == s
+                for v in np.nonzero(anc[leaf])[0]:
+                    fl = inside[:, v]
+                    u = area[fl | g].sum()
+                    iou = area[fl & g].sum() / u if u > 0 else 0.0
+                    rows.append((i, hi, s, v, float(bval[v]), float(bratio[v]), float(cval[v]),
+                                 float(nsize[v]), depth[v], iou))
+        print(i, cur, K, NV, flush=True)
+    a = np.array(rows, dtype=np.float64)
+    np.savez(out, rows=a, variant=variant)
+
+
+def evaluate(a, choose):
+    """Mean IoU when `choose(rows of one click)` gives the index of the node taken."""
+    keys = a[:, :3]
+    _, start = np.unique(keys, axis=0, return_index=True)
+    start = np.sort(start)
+    ends = list(start[1:]) + [len(a)]
+    per = {}
+    for s, e in zip(start, ends):
+        c = a[s:e]
+        j = choose(c)
+        per.setdefault(int(c[0, 0]), {}).setdefault(int(c[0, 1]), []).append(c[j, 9])
+    return np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()]), per
+
+
+def features(c, tau=0.08, tau_neck=0.055, max_ratio=0.7):
+    """The segmenter's node features (node_features in h3d_segmenter.py) of
+    one click's path rows, in depth order (the order, the [V,22] matrix)."""
+    o = np.argsort(c[:, 8])
+    c = c[o]
+    n = len(c)
+    bval, brat, cval, ns, dep = c[:, 4], c[:, 5], c[:, 6], c[:, 7], c[:, 8]
+    own = np.append(brat[1:], 2.0)
+    acc = (cval < tau) & ((cval < tau_neck) | (own < max_ratio))
+    acc[-1] = False
+    rel = np.arange(n) - int(np.argmax(~acc))
+    pns = np.append(1.0, ns[:-1])
+    f = np.stack([np.log(bval + 1e-3), np.log(cval + 1e-3), np.clip(brat, 0, 2), np.log(ns), np.log(ns / pns),
+                  np.clip(rel, -3, 4), (rel == 0).astype(float), (rel > 0).astype(float),
+                  np.log(ns[-1]) * np.ones(n), np.clip(own, 0, 2), np.log1p(dep)], 1)
+    return o, np.concatenate([f, f * f], 1)
+
+
+def fit(a, test=None, l2=1e-4, seed=0):
+    """Least squares of sigmoid(w . standardized features + b) on the
+    candidates' IoU (L-BFGS, torch seed `seed`), over the clicks of the meshes
+    not in `test`; the candidates are the automatic part under the click and
+    the nodes under it. Returns (mu, sd, w, b)."""
+    torch.manual_seed(seed)
+    keys = a[:, :3]
+    _, start = np.unique(keys, axis=0, return_index=True)
+    start = np.sort(start)
+    ends = list(start[1:]) + [len(a)]
+    xs, ys = [], []
+    for s, e in zip(start, ends):
+        if test is not None and int(a[s, 0]) in test:
+            continue
+        o, f = features(a[s:e])
+        keep = f[:, 5] >= 0          # the automatic part and the nodes under it
+        xs.append(f[keep])
+        ys.append(a[s:e][o, 9][keep])
+    x = torch.tensor(np.concatenate(xs), dtype=torch.float64)
+    y = torch.tensor(np.concatenate(ys), dtype=torch.float64)
+    mu = x.mean(0)
+    sd = x.std(0) + 1e-6
+    xn = (x - mu) / sd
+    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=300)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((torch.sigmoid(xn @ w + b) - y) ** 2).mean() + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    return mu.numpy(), sd.numpy(), w.detach().numpy(), float(b.item())
+
+
+def chooser(model):
+    mu, sd, w, b = model
+
+    def choose(c):
+        o, f = features(c)
+        z = np.where(f[:, 5] >= 0, ((f - mu) / sd) @ w + b, -1e9)
+        return int(o[int(np.argmax(z))])
+    return choose
+
+
+def score(paths):
+    os.environ.setdefault('PSB_DIR', '')
+    a = np.concatenate([np.load(p)['rows'] for p in paths])
+    leaf, _ = evaluate(a, lambda c: int(np.argmax(c[:, 8])))
+    oracle, _ = evaluate(a, lambda c: int(np.argmax(c[:, 9])))
+    print(f"leaf {leaf:.3f} oracle {oracle:.3f}")
+    return a
+
+
+def cross_fit(paths, psb):
+    """Fit on the categories of one half, test on the other (and back),
+    then fit on all and print the weights for h3d_segmenter.PROMPT_MODEL."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("psb_score", os.path.join(psb, "score.py"))
+    S = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(S)
+    a = np.concatenate([np.load(p)['rows'] for p in paths])
+    ids = sorted(set(int(i) for i in a[:, 0]))
+    cats = sorted(set(S.category(i) for i in ids))
+    tot = 0.0
+    for half in (cats[0::2], cats[1::2]):
+        test = {i for i in ids if S.category(i) in half}
+        model = fit(a, test)
+        held = a[np.isin(a[:, 0], list(test))]
+        v, _ = evaluate(held, chooser(model))
+        tot += v * len(test)
+        print(f"held-out {','.join(half)}: {v:.3f}")
+    print(f"cross-validated (category halves) {tot / len(ids):.3f}")
+    model = fit(a)
+    v, _ = evaluate(a, chooser(model))
+    print(f"fit on all: {v:.3f}")
+    mu, sd, w, b = model
+    print("PROMPT_MODEL = [")
+    for name, vals in (("mu", mu), ("sd", sd), ("w", w), ("b", [b])):
+        print(f"    # {name}")
+        print("    " + ", ".join(f"{x:.6g}" for x in vals) + ",")
+    print("]")
+
+
+if __name__ == '__main__':
+    if sys.argv[1] == 'dump':
+        dump(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
+    elif sys.argv[1] == 'fit':
+        cross_fit(sys.argv[3:], sys.argv[2])
+    else:
+        score(sys.argv[2:])
