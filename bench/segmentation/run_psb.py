@@ -138,7 +138,10 @@ def prompt_ious(args, S, mesh, V, F, area, hs, tmp, rng):
     np.savetxt(pfile, np.array(pts), fmt="%.9g")
     out = os.path.join(tmp, "masks.txt")
     cmd = [args.prompt_tool, "--models", args.models_dir, mesh, pfile, out]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    # the prompt tool is not installed next to the runner: name the CLI's
+    env = dict(os.environ)
+    env.setdefault("H3DPART_RUNNER", os.path.join(os.path.dirname(os.path.abspath(args.cli)), "h3dpart-runner"))
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr[-2000:]))
     with open(out) as f:
