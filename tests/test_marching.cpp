@@ -129,6 +129,22 @@ class TestMarching : public QObject {
     QCOMPARE(detail::removeSmallComponents(m, 0.05), std::size_t(0));
   }
 
+  void dropUnusedVerticesKeepsTheFirstAndRenumbers() {
+    Mesh m;
+    m.vertices = {{0, 0, 0}, {9, 9, 9}, {1, 0, 0}, {8, 8, 8}, {0, 1, 0}, {0, 0, 1}};
+    m.faces = {{0, 2, 4}, {4, 2, 5}};
+    Mesh keep = m;
+    keep.dropUnusedVertices(2);  // 0 and 1 stay where they are, used or not
+    QCOMPARE(keep.vertices.size(), std::size_t(5));
+    QCOMPARE(keep.vertices[1], Vec3(9, 9, 9));
+    m.dropUnusedVertices();
+    QCOMPARE(m.vertices.size(), std::size_t(4));
+    for (std::size_t f = 0; f < m.faces.size(); ++f)
+      for (int k = 0; k < 3; ++k) QVERIFY(m.faces[f][k] < m.vertices.size());
+    QCOMPARE(m.vertices[m.faces[1][2]], Vec3(0, 0, 1));
+    QCOMPARE(m.faceArea(0), 0.5);  // the same triangles, renumbered
+  }
+
   void detectsOpenAndNonManifold() {
     Mesh open;
     open.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};

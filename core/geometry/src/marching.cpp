@@ -148,19 +148,8 @@ std::size_t removeSmallComponents(Mesh& mesh, double minFraction) {
   kept.reserve(mesh.faces.size());
   for (const auto& t : mesh.faces)
     if (area[uf.find(t[0])] >= minFraction * largest) kept.push_back(t);
-  // compact the vertices
-  std::vector<std::uint32_t> remap(mesh.vertices.size(), UINT32_MAX);
-  std::vector<Vec3> verts;
-  for (auto& t : kept)
-    for (auto& v : t) {
-      if (remap[v] == UINT32_MAX) {
-        remap[v] = static_cast<std::uint32_t>(verts.size());
-        verts.push_back(mesh.vertices[v]);
-      }
-      v = remap[v];
-    }
-  mesh.vertices = std::move(verts);
   mesh.faces = std::move(kept);
+  mesh.dropUnusedVertices();
   return removed;
 }
 

@@ -23,6 +23,21 @@ double Mesh::faceArea(std::size_t f) const {
   return 0.5 * length(cross(vertices[t[1]] - vertices[t[0]], vertices[t[2]] - vertices[t[0]]));
 }
 
+void Mesh::dropUnusedVertices(std::uint32_t keepFirst) {
+  std::vector<std::uint32_t> remap(vertices.size(), UINT32_MAX);
+  for (std::uint32_t v = 0; v < keepFirst; ++v) remap[v] = v;
+  std::vector<Vec3> kept(vertices.begin(), vertices.begin() + keepFirst);
+  for (Triangle& t : faces)
+    for (auto& v : t) {
+      if (remap[v] == UINT32_MAX) {
+        remap[v] = static_cast<std::uint32_t>(kept.size());
+        kept.push_back(vertices[v]);
+      }
+      v = remap[v];
+    }
+  vertices = std::move(kept);
+}
+
 double Mesh::area() const {
   double sum = 0;
   for (std::size_t f = 0; f < faces.size(); ++f) sum += faceArea(f);

@@ -575,23 +575,6 @@ std::vector<int> pairByTubes(const std::vector<std::vector<std::uint32_t>>& loop
   return partner;
 }
 
-// The new vertices no face uses are dropped (caps and tubes tried and not
-// taken); the surface's own vertices keep their indices.
-void dropUnused(Mesh& mesh, std::uint32_t firstNew) {
-  std::vector<std::uint32_t> remap(mesh.vertices.size(), UINT32_MAX);
-  for (std::uint32_t v = 0; v < firstNew; ++v) remap[v] = v;
-  std::vector<Vec3> kept(mesh.vertices.begin(), mesh.vertices.begin() + firstNew);
-  for (Triangle& t : mesh.faces)
-    for (auto& v : t) {
-      if (remap[v] == UINT32_MAX) {
-        remap[v] = static_cast<std::uint32_t>(kept.size());
-        kept.push_back(mesh.vertices[v]);
-      }
-      v = remap[v];
-    }
-  mesh.vertices = std::move(kept);
-}
-
 }  // namespace
 
 bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
@@ -671,7 +654,7 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     closed.vertices = vertices;
     closed.faces = surface.faces;
     closed.faces.insert(closed.faces.end(), added.begin(), added.end());
-    dropUnused(closed, firstNew);
+    closed.dropUnusedVertices(firstNew);  // caps and tubes tried and not taken
     if (!isClosedManifold(closed)) continue;
     if (capFaces) *capFaces = added.size();
     result = std::move(closed);

@@ -69,6 +69,9 @@ struct Mesh {
   Vec3 faceNormal(std::size_t f) const;  // unit normal, zero for degenerate faces
   double faceArea(std::size_t f) const;
   Vec3 faceCentroid(std::size_t f) const;
+  // Drops the vertices no face uses and renumbers the faces; the first
+  // `keepFirst` vertices keep their place (and their index) either way.
+  void dropUnusedVertices(std::uint32_t keepFirst = 0);
 };
 
 // One output part: a mesh with a label and a display name.
