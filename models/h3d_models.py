@@ -38,6 +38,54 @@ def knn(queries: Tensor, points: Tensor, k: int, chunk: int) -> Tuple[Tensor, Te
     return torch.cat(dists, 0), torch.cat(idxs, 0)
 
 
+def grid_cells(queries: Tensor, points: Tensor, cell: float, dense_limit: int) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """The grid both k-NN searches bucket into (cells of side `cell`, an empty
+    ring around): the points' order by cell, each query's cell key, the key
+    offsets of the 27 cells around a cell, each occupied cell's key, run start
+    and count, and the same runs as tables over the whole grid when it has at
+    most `dense_limit` cells (else the tables are empty)."""
+    dev = queries.device
+    lo = torch.minimum(points.min(dim=0).values, queries.min(dim=0).values) - cell
+    pc = torch.floor((points - lo) / cell).long() + 1
+    qc = torch.floor((queries - lo) / cell).long() + 1
+    dims = torch.maximum(pc.max(dim=0).values, qc.max(dim=0).values) + 2
+    d1 = int(dims[1].item())
+    d2 = int(dims[2].item())
+    key = (pc[:, 0] * d1 + pc[:, 1]) * d2 + pc[:, 2]
+    order = torch.argsort(key)
+    ucell, counts = torch.unique_consecutive(key[order], return_counts=True)
+    starts = torch.cumsum(counts, 0) - counts
+    offs: List[int] = []
+    for dx in range(-1, 2):
+        for dy in range(-1, 2):
+            for dz in range(-1, 2):
+                offs.append((dx * d1 + dy) * d2 + dz)
+    delta = torch.tensor(offs, dtype=torch.long, device=dev)
+    qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    total = int(dims[0].item()) * d1 * d2
+    start_tab = torch.zeros(0, dtype=torch.long, device=dev)
+    count_tab = torch.zeros(0, dtype=torch.long, device=dev)
+    if total <= dense_limit:
+        start_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        count_tab = torch.zeros(total, dtype=torch.long, device=dev)
+        start_tab[ucell] = starts
+        count_tab[ucell] = counts
+    return order, qkey, delta, ucell, starts, counts, start_tab, count_tab
+
+
+def cell_runs(nk: Tensor, ucell: Tensor, starts: Tensor, counts: Tensor, start_tab: Tensor,
+              count_tab: Tensor) -> Tuple[Tensor, Tensor]:
+    """Where the run of each cell key in `nk` starts in the points' order, and
+    its length (0 for an empty cell), from grid_cells' tables or, without
+    them, a binary search of the occupied cells."""
+    if start_tab.shape[0] > 0:
+        flat = nk.reshape(-1)
+        return (start_tab.index_select(0, flat).reshape(nk.shape),
+                count_tab.index_select(0, flat).reshape(nk.shape))
+    pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(ucell.shape[0] - 1).reshape(nk.shape)
+    return starts[pos], torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))
+
+
 def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell: int) -> Tuple[Tensor, Tensor]:
     """k nearest points among those in the 3x3x3 grid cells around each query.
     Exact when the k-th neighbour is closer than `cell`; missing neighbours
@@ -49,34 +97,7 @@ def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell:
     inf = float("inf")
     if points.shape[0] == 0 or m == 0:
         return (torch.full([m, k], inf, device=dev), torch.zeros(m, k, dtype=torch.long, device=dev))
-    lo = torch.minimum(points.min(dim=0).values, queries.min(dim=0).values) - cell
-    pc = torch.floor((points - lo) / cell).long() + 1
-    qc = torch.floor((queries - lo) / cell).long() + 1
-    dims = torch.maximum(pc.max(dim=0).values, qc.max(dim=0).values) + 2
-    d1 = int(dims[1].item())
-    d2 = int(dims[2].item())
-    key = (pc[:, 0] * d1 + pc[:, 1]) * d2 + pc[:, 2]
-    order = torch.argsort(key)
-    skey = key[order]
-    ucell, counts = torch.unique_consecutive(skey, return_counts=True)
-    starts = torch.cumsum(counts, 0) - counts
-    nu = ucell.shape[0]
-    total = int(dims[0].item()) * d1 * d2
-    dense = total <= (1 << 25)
-    start_tab = torch.zeros(1, dtype=torch.long, device=dev)
-    count_tab = torch.zeros(1, dtype=torch.long, device=dev)
-    if dense:
-        start_tab = torch.zeros(total, dtype=torch.long, device=dev)
-        count_tab = torch.zeros(total, dtype=torch.long, device=dev)
-        start_tab[ucell] = starts
-        count_tab[ucell] = counts
-    offs: List[int] = []
-    for dx in range(-1, 2):
-        for dy in range(-1, 2):
-            for dz in range(-1, 2):
-                offs.append((dx * d1 + dy) * d2 + dz)
-    delta = torch.tensor(offs, dtype=torch.long, device=dev)
-    qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    order, qkey, delta, ucell, starts, counts, start_tab, count_tab = grid_cells(queries, points, cell, 1 << 25)
     ar = torch.arange(k, device=dev)
     out_d: List[Tensor] = []
     out_i: List[Tensor] = []
@@ -85,13 +106,7 @@ def grid_knn(queries: Tensor, points: Tensor, k: int, cell: float, max_per_cell:
         q = queries[s:s + chunk]
         c = q.shape[0]
         nk = qkey[s:s + chunk].unsqueeze(1) + delta.unsqueeze(0)          # [c,27]
-        if dense:
-            st = start_tab[nk]
-            cnt = count_tab[nk]
-        else:
-            pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
-            cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))
-            st = starts[pos]
+        st, cnt = cell_runs(nk, ucell, starts, counts, start_tab, count_tab)
         cnt = cnt.reshape(-1)
         st = st.reshape(-1)
         run_off = torch.cumsum(cnt, 0) - cnt

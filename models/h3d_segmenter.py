@@ -103,7 +103,7 @@ from typing import List, Tuple
 import torch
 from torch import Tensor, nn
 
-from h3d_models import surface_cell
+from h3d_models import cell_runs, grid_cells, surface_cell
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
 # mean and spread of the 22 node features, their weights, the bias.
@@ -130,41 +130,9 @@ def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tens
     dev = queries.device
     m = queries.shape[0]
     inf = float("inf")
-    lo = torch.minimum(points.min(dim=0).values, queries.min(dim=0).values) - cell
-    pc = torch.floor((points - lo) / cell).long() + 1
-    qc = torch.floor((queries - lo) / cell).long() + 1
-    dims = torch.maximum(pc.max(dim=0).values, qc.max(dim=0).values) + 2
-    d1 = int(dims[1].item())
-    d2 = int(dims[2].item())
-    key = (pc[:, 0] * d1 + pc[:, 1]) * d2 + pc[:, 2]
-    order = torch.argsort(key)
-    skey = key[order]
-    ucell, counts = torch.unique_consecutive(skey, return_counts=True)
-    starts = torch.cumsum(counts, 0) - counts
-    nu = ucell.shape[0]
-    offs: List[int] = []
-    for dx in range(-1, 2):
-        for dy in range(-1, 2):
-            for dz in range(-1, 2):
-                offs.append((dx * d1 + dy) * d2 + dz)
-    delta = torch.tensor(offs, dtype=torch.long, device=dev)
-    qkey = (qc[:, 0] * d1 + qc[:, 1]) * d2 + qc[:, 2]
+    order, qkey, delta, ucell, starts, counts, start_tab, count_tab = grid_cells(queries, points, cell, 1 << 24)
     nk = qkey.unsqueeze(1) + delta.unsqueeze(0)
-    total = int(dims[0].item()) * d1 * d2
-    if total <= (1 << 24):
-        # the 27 cells' runs read from a table over the whole grid (a search of
-        # the occupied cells, below, costs a binary search per cell)
-        start_tab = torch.zeros(total, dtype=torch.long, device=dev)
-        count_tab = torch.zeros(total, dtype=torch.long, device=dev)
-        start_tab[ucell] = starts
-        count_tab[ucell] = counts
-        flat = nk.reshape(-1)
-        cnt = count_tab.index_select(0, flat).reshape(nk.shape)                  # [m,27]
-        st = start_tab.index_select(0, flat).reshape(nk.shape)
-    else:
-        pos = torch.searchsorted(ucell, nk.reshape(-1)).clamp_max(nu - 1).reshape(nk.shape)
-        cnt = torch.where(ucell[pos] == nk, counts[pos], torch.zeros_like(pos))     # [m,27]
-        st = starts[pos]
+    st, cnt = cell_runs(nk, ucell, starts, counts, start_tab, count_tab)            # [m,27]
     cum = torch.cumsum(cnt, 1)
     tot = cum[:, 26]
     base = st - (cum - cnt)                                                        # pos = base[slot] + j
