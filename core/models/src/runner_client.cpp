@@ -105,6 +105,7 @@ struct RunnerClient::Impl {
   bool alive() const { return socket >= 0; }
   // Started and its hello read (false between launch() and greet()).
   bool greeted = false;
+  bool ready() const { return alive() && greeted; }
   Clock::time_point launchedAt{};
 
   void setState(RunnerState s) {
@@ -288,8 +289,10 @@ struct RunnerClient::Impl {
     greeted = true;
   }
 
+  // Launches a runner unless one was started ahead (prestart), then waits
+  // for its hello.
   void spawn(const std::atomic<bool>* cancel) {
-    launch();
+    if (!alive()) launch();
     greet(cancel);
   }
 
@@ -298,11 +301,8 @@ struct RunnerClient::Impl {
   json request(json body, const std::vector<Tensor>& tensors, wire::Frame& reply,
                const std::string& stage, const std::atomic<bool>* cancel,
                const std::function<void(const std::string&, const std::string&, bool)>& notify) {
-    if (!alive() || !greeted) {
-      if (alive())
-        greet(cancel);  // started ahead (prestart)
-      else
-        spawn(cancel);
+    if (!ready()) {
+      spawn(cancel);
       int pid;
       {
         std::lock_guard<std::mutex> lock(stateMutex);
@@ -544,7 +544,7 @@ std::vector<Tensor> RunnerClient::run(const RunRequest& request) {
 
 void RunnerClient::emptyCache() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (!impl_->alive() || !impl_->greeted) return;  // nothing loaded yet: nothing cached
+  if (!impl_->ready()) return;  // nothing loaded yet: nothing cached
   wire::Frame reply;
   impl_->request({{"op", "empty_cache"}}, {}, reply, "empty cache", nullptr,
                  [this](const std::string& e, const std::string& d, bool l) { notify(e, d, l); });
@@ -580,7 +580,7 @@ DeviceMemory RunnerClient::memory() const {
 
 std::uint64_t RunnerClient::freeForPlanning() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (impl_->alive() && impl_->greeted) {  // one still starting holds nothing yet
+  if (impl_->ready()) {  // one still starting holds nothing yet
     wire::Frame reply;
     impl_->request({{"op", "memory"}}, {}, reply, "memory", nullptr,
                    [this](const std::string& e, const std::string& d, bool l) { notify(e, d, l); });
@@ -619,11 +619,8 @@ RunnerStatus RunnerClient::runnerStatus() const {
 
 void RunnerClient::start() {
   std::lock_guard<std::mutex> lock(impl_->requestMutex);
-  if (impl_->alive() && impl_->greeted) return;
-  if (impl_->alive())
-    impl_->greet(nullptr);
-  else
-    impl_->spawn(nullptr);
+  if (impl_->ready()) return;
+  impl_->spawn(nullptr);
   notify("runner-start", "pid " + std::to_string(impl_->status.pid), false);
 }
 
