@@ -47,6 +47,14 @@ struct Cap {
   bool tube = false;
 };
 
+// The nearest-point index over a cap's border vertices.
+NearestPoints borderIndex(const Cap& cap, const std::vector<Vec3>& vertices) {
+  std::vector<Vec3> points;
+  points.reserve(cap.border.size());
+  for (std::uint32_t v : cap.border) points.push_back(vertices[v]);
+  return NearestPoints(std::move(points));
+}
+
 // Parameters 0, 1/n, ..., (n-1)/n.
 std::vector<double> uniform(std::size_t n) {
   std::vector<double> u(n);
@@ -232,9 +240,7 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   // island in its neighbour's surface: the neighbour's cap over the hole
   // would lie on the island's visible surface) -- the first the check finds
   // hidden, else the one with the fewest exposed vertices.
-  std::vector<Vec3> borderPoints;
-  for (std::uint32_t v : cap.border) borderPoints.push_back(vertices[v]);
-  const NearestPoints border(std::move(borderPoints));
+  const NearestPoints border = borderIndex(cap, vertices);
   auto at = [&](const Eigen::MatrixXd& x, std::uint32_t v) {
     auto it = column.find(v);
     if (it == column.end()) return vertices[v];
@@ -474,9 +480,7 @@ Cap tubeCap(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t
 // air).
 double capScore(const Cap& cap, const std::vector<Vec3>& vertices, std::uint32_t firstNew,
                 const CapCheck& check) {
-  std::vector<Vec3> borderPoints;
-  for (std::uint32_t v : cap.border) borderPoints.push_back(vertices[v]);
-  const NearestPoints border(std::move(borderPoints));
+  const NearestPoints border = borderIndex(cap, vertices);
   std::vector<Vec3> points;
   std::unordered_set<std::uint32_t> seen;
   for (const Triangle& t : cap.faces) {
