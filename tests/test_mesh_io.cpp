@@ -291,6 +291,66 @@ class TestMeshIo : public QObject {
     QVERIFY(std::abs(back.area() - 12.0) < 1e-4);
   }
 
+  // An exported parts file comes back with its parts: one object per part,
+  // named as exported, every face in the part it was written with.
+  void importKeepsTheFileObjects_data() {
+    QTest::addColumn<QString>("ext");
+    QTest::newRow("glb") << "glb";
+    QTest::newRow("obj") << "obj";
+  }
+  void importKeepsTheFileObjects() {
+    QFETCH(QString, ext);
+    const Mesh cube = importMesh(path("cube.obj"));
+    std::vector<PartMesh> parts;
+    for (int k = 0; k < 3; ++k) {
+      Mesh moved = cube;
+      for (Vec3& v : moved.vertices) v.x += 2.f * static_cast<float>(k);
+      parts.push_back({k, k == 1 ? "seat" : "", moved});
+    }
+    const fs::path file = path("objects." + ext.toStdString());
+    exportParts(file, parts);
+    ImportReport report;
+    const Mesh back = importMesh(file, &report);
+    QCOMPARE(report.objectNames, (std::vector<std::string>{"part_0", "seat", "part_2"}));
+    QCOMPARE(report.faceObjects.size(), back.faces.size());
+    const Segmentation seg = objectParts(back, report);
+    QCOMPARE(seg.partCount(), 3);
+    QCOMPARE(seg.parts[1].name, std::string("seat"));
+    for (std::size_t f = 0; f < back.faces.size(); ++f) {
+      // The cube of part k spans x in [2k, 2k + 1].
+      const float x = back.vertices[back.faces[f][0]].x;
+      QCOMPARE(seg.faceLabels[f], static_cast<int>(std::lround(std::floor(x / 2.f))));
+    }
+    for (const PartInfo& p : seg.parts) QCOMPARE(p.faceCount, std::size_t(12));
+  }
+
+  // One object is no parts, and neither is a scene of more than
+  // kMaxFileObjects pieces.
+  void objectCountLimits_data() {
+    QTest::addColumn<int>("objects");
+    QTest::addColumn<int>("parts");
+    QTest::newRow("one") << 1 << 0;
+    QTest::newRow("two") << 2 << 2;
+    QTest::newRow("at the limit") << int(kMaxFileObjects) << int(kMaxFileObjects);
+    QTest::newRow("too many") << int(kMaxFileObjects) + 1 << 0;
+  }
+  void objectCountLimits() {
+    QFETCH(int, objects);
+    QFETCH(int, parts);
+    std::string obj;
+    for (int i = 0; i < objects; ++i) {
+      obj += "o piece" + std::to_string(i) + "\nv " + std::to_string(i) + " 0 0\nv " +
+             std::to_string(i) + ".5 0 0\nv " + std::to_string(i) + " 1 0\nf -3 -2 -1\n";
+    }
+    writeText(path("pieces.obj"), obj);
+    ImportReport report;
+    const Mesh mesh = importMesh(path("pieces.obj"), &report);
+    QCOMPARE(mesh.faces.size(), std::size_t(objects));
+    QCOMPARE(report.objectNames.size(), std::size_t(parts));
+    QCOMPARE(report.faceObjects.size(), parts ? mesh.faces.size() : 0);
+    QCOMPARE(objectParts(mesh, report).partCount(), parts);
+  }
+
   void glbHasNamedNodesAndDistinctMaterials() {
     const Mesh cube = importMesh(path("cube.obj"));
     exportParts(path("named.glb"), {{0, "", cube}, {1, "", cube}, {2, "", cube}});

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QMimeData>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -21,6 +22,7 @@
 #include "h3dpart/ui/mesh_loader.h"
 #include "h3dpart/ui/mesh_viewer.h"
 #include "h3dpart/ui/model_panel.h"
+#include "h3dpart/ui/parts_panel.h"
 #include "h3dpart/ui/stall_monitor.h"
 #include "h3dpart/ui/studio_document.h"
 #include "panels/memory_chart.h"
@@ -319,6 +321,56 @@ class TestUiWindow : public QObject {
     QVERIFY(failed.wait(20000));
     QVERIFY(window_->messageText().contains("moved-away.glb"));
     QVERIFY(!window_->recentFiles().files().contains(QFileInfo(gone).absoluteFilePath()));
+  }
+
+  // Counted texts read as English: "1 part", "5 parts", not "part(s)".
+  void countedTextsUsePluralForms_data() {
+    QTest::addColumn<int>("n");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("one") << 1 << "Segmented into 1 part";
+    QTest::newRow("five") << 5 << "Segmented into 5 parts";
+    QTest::newRow("none") << 0 << "Segmented into 0 parts";
+  }
+  void countedTextsUsePluralForms() {
+    QFETCH(int, n);
+    QFETCH(QString, expected);
+    QCOMPARE(QCoreApplication::translate("JobController", "Segmented into %n part(s)", nullptr, n),
+             expected);
+    // Texts without a count are left as they are.
+    QCOMPARE(QCoreApplication::translate("JobController", "Busy (s)"), QStringLiteral("Busy (s)"));
+  }
+
+  // A parts file written by Export (one object per part) opens with its
+  // parts, named as written, ready to generate; nothing is unsaved.
+  void partsFileOpensWithItsParts_data() {
+    QTest::addColumn<QString>("ext");
+    QTest::newRow("glb") << "glb";
+    QTest::newRow("obj") << "obj";
+  }
+  void partsFileOpensWithItsParts() {
+    QFETCH(QString, ext);
+    const Mesh cube = importMesh(uitest::samplePath("mug.glb").toStdString());
+    std::vector<PartMesh> parts;
+    for (int k = 0; k < 3; ++k) {
+      Mesh moved = cube;
+      for (Vec3& v : moved.vertices) v.x += 0.5f * static_cast<float>(k);
+      parts.push_back({k, "piece " + std::to_string(k), moved});
+    }
+    const QString file = tmp_.filePath("three-parts." + ext);
+    exportParts(file.toStdString(), parts);
+    QSignalSpy loaded(&window_->loader(), &ui::MeshLoader::loadedWithParts);
+    window_->openFile(file);
+    QVERIFY(loaded.wait(20000));
+    const PartDocument& doc = window_->document().model();
+    QCOMPARE(doc.partCount(), 3);
+    QCOMPARE(doc.parts()[1].name, std::string("piece 1"));
+    QCOMPARE(doc.facesOf(2), cube.faces.size());
+    QCOMPARE(window_->document().path(), file);
+    QVERIFY(!window_->document().isModified());
+    QCOMPARE(window_->partsPanel().rowCount(), 3);
+    QVERIFY(window_->generateAction()->isEnabled());
+    QVERIFY2(window_->statusBar()->currentMessage().contains("3 parts from the file"),
+             qPrintable(window_->statusBar()->currentMessage()));
   }
 
   void windowLayoutAndPanelSettingsSurviveARestart() {

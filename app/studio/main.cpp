@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   nameApplication();
   h3d::ui::registerMetaTypes();
+  h3d::ui::installPluralForms();
 
   QCommandLineParser parser;
   const StudioOptions opts;

@@ -62,6 +62,12 @@ MeshLoader::Result MeshLoader::read(const QString& path) {
                          .arg(imported->faces.size())
                          .arg(imported->vertices.size())
                          .arg(QString::fromStdString(report.format));
+    const Segmentation objects = objectParts(*imported, report);
+    if (objects.partCount() > 0) {
+      result.withParts = std::make_shared<PartDocument>(imported, path.toStdString());
+      SetSegmentationCommand(objects).redo(*result.withParts);
+      result.summary += tr(", %n part(s) from the file's objects", nullptr, objects.partCount());
+    }
     result.mesh = std::move(imported);
   } catch (const std::exception& e) {
     result.error = QString::fromStdString(e.what());
@@ -77,6 +83,8 @@ void MeshLoader::deliver(quint64 request, const QString& path, const Result& res
   Q_EMIT busyChanged(false);
   if (result.project)
     Q_EMIT projectLoaded(path, result.project, result.summary, result.meshEmbedded);
+  else if (result.withParts)
+    Q_EMIT loadedWithParts(path, result.withParts, result.summary);
   else if (result.mesh)
     Q_EMIT loaded(path, result.mesh, result.summary);
   else

@@ -1,8 +1,11 @@
 #include "h3dpart/ui/app_setup.h"
 
+#include <QCoreApplication>
 #include <QMetaType>
 #include <QSurfaceFormat>
+#include <QTranslator>
 #include <cstdlib>
+#include <cstring>
 
 #include "h3dpart/engine/inference_engine.h"
 
@@ -31,6 +34,31 @@ void registerMetaTypes() {
   qRegisterMetaType<h3d::GeneratedPartsPtr>("h3d::GeneratedPartsPtr");
   qRegisterMetaType<h3d::MeshPtr>("h3d::MeshPtr");
   qRegisterMetaType<h3d::FaceMaskPtr>("h3d::FaceMaskPtr");
+}
+
+namespace {
+
+// The source texts are English already; only a counted text's "(s)" needs
+// the count: dropped for 1, "s" otherwise. Qt puts %n in afterwards.
+class EnglishPlurals : public QTranslator {
+ public:
+  using QTranslator::QTranslator;
+  bool isEmpty() const override { return false; }
+  QString translate(const char*, const char* source, const char*, int n) const override {
+    if (n < 0 || !source || !std::strstr(source, "(s)")) return {};
+    QString text = QString::fromUtf8(source);
+    text.replace(QLatin1String("(s)"), n == 1 ? QString() : QStringLiteral("s"));
+    return text;
+  }
+};
+
+}  // namespace
+
+void installPluralForms() {
+  static EnglishPlurals* installed = nullptr;
+  if (installed || !QCoreApplication::instance()) return;
+  installed = new EnglishPlurals(QCoreApplication::instance());
+  QCoreApplication::installTranslator(installed);
 }
 
 const char* versionString() {

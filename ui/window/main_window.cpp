@@ -72,6 +72,7 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
       recent_(new RecentFiles(this)),
       fileActions_(new FileActions(*document_, this)) {
   registerMetaTypes();
+  installPluralForms();
   partActions_ = new PartActions(*document_, *parts_, *jobs_, this);
   editTools_ = new EditTools(*document_, *viewer_, *parts_, *jobs_, this);
   jobActions_ = new JobActions(*jobs_, this);
@@ -165,6 +166,7 @@ MainWindow::MainWindow(InferenceEngine& engine, QWidget* parent,
           [this](const QString& message) { showMessage(message, true); });
   connect(recent_, &RecentFiles::openRequested, this, &MainWindow::openFile);
   connect(loader_, &MeshLoader::loaded, this, &MainWindow::onLoaded);
+  connect(loader_, &MeshLoader::loadedWithParts, this, &MainWindow::onLoadedWithParts);
   connect(loader_, &MeshLoader::failed, this, [this](const QString& path, const QString& message) {
     // The old mesh stays; the message says which file and why.
     stageLabel_->clear();
@@ -348,6 +350,16 @@ void MainWindow::openOneOf(const QStringList& paths) {
 void MainWindow::onLoaded(const QString& path, MeshPtr mesh, const QString& summary) {
   messageBar_->hide();
   document_->setInput(path, std::move(mesh));
+  recent_->add(path);
+  updateTitle();
+  statusBar()->showMessage(summary);
+}
+
+void MainWindow::onLoadedWithParts(const QString& path, std::shared_ptr<PartDocument> document,
+                                   const QString& summary) {
+  messageBar_->hide();
+  // The parts are the file's own: nothing is unsaved, no project yet.
+  document_->setDocument(std::move(*document), QString());
   recent_->add(path);
   updateTitle();
   statusBar()->showMessage(summary);

@@ -62,12 +62,40 @@ class SceneFlattener {
 
   void run() { visit(*scene_.mRootNode, aiMatrix4x4()); }
 
+  // Fills the report's faceObjects when the file has 2..kMaxFileObjects
+  // objects; otherwise it keeps none (one object is no parts; thousands are
+  // a scene's pieces).
+  void keepObjects() {
+    const std::size_t n = objectStarts_.size();
+    if (n < 2 || n > kMaxFileObjects) {
+      report_.objectNames.clear();
+      return;
+    }
+    report_.faceObjects.assign(out_.faces.size(), 0);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t end = k + 1 < n ? objectStarts_[k + 1] : out_.faces.size();
+      std::fill(report_.faceObjects.begin() + static_cast<std::ptrdiff_t>(objectStarts_[k]),
+                report_.faceObjects.begin() + static_cast<std::ptrdiff_t>(end),
+                static_cast<int>(k));
+    }
+  }
+
  private:
   void visit(const aiNode& node, const aiMatrix4x4& parent) {
     const aiMatrix4x4 transform = parent * node.mTransformation;
+    const std::size_t firstFace = out_.faces.size();
     for (unsigned i = 0; i < node.mNumMeshes; ++i)
       addMesh(*scene_.mMeshes[node.mMeshes[i]], transform);
+    if (out_.faces.size() > firstFace) addObject(node, firstFace);
     for (unsigned i = 0; i < node.mNumChildren; ++i) visit(*node.mChildren[i], transform);
+  }
+
+  // The faces the node added, from firstFace on, are one object of the file.
+  void addObject(const aiNode& node, std::size_t firstFace) {
+    std::string name(node.mName.C_Str());
+    if (name.empty()) name = "part_" + std::to_string(report_.objectNames.size());
+    report_.objectNames.push_back(std::move(name));
+    objectStarts_.push_back(firstFace);
   }
 
   void addMesh(const aiMesh& mesh, const aiMatrix4x4& transform) {
@@ -111,6 +139,7 @@ class SceneFlattener {
   Mesh& out_;
   ImportReport& report_;
   std::unordered_map<PositionKey, std::uint32_t, PositionKeyHash> index_;
+  std::vector<std::size_t> objectStarts_;  // first face of each object
   std::size_t seen_ = 0;
 };
 
@@ -177,7 +206,9 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
         importer.GetImporterInfo(importer.GetImporterIndex(lowerExtension(file).c_str()));
     if (desc) report.format = desc->mName;
     mesh.faces.reserve(triangles);
-    SceneFlattener(*scene, name, mesh, report).run();
+    SceneFlattener flattener(*scene, name, mesh, report);
+    flattener.run();
+    flattener.keepObjects();
   } catch (const std::bad_alloc&) {
     throw OutOfMemoryError(name + ": out of memory while reading the mesh");
   }
@@ -193,6 +224,16 @@ Mesh importMesh(const fs::path& file, ImportReport* reportOut, const ImportLimit
   }
   if (reportOut) *reportOut = report;
   return mesh;
+}
+
+Segmentation objectParts(const Mesh& mesh, const ImportReport& report) {
+  Segmentation parts;
+  if (report.objectNames.empty() || report.faceObjects.size() != mesh.faces.size()) return parts;
+  parts.faceLabels = report.faceObjects;
+  refreshParts(mesh, parts);
+  for (std::size_t k = 0; k < parts.parts.size() && k < report.objectNames.size(); ++k)
+    parts.parts[k].name = report.objectNames[k];
+  return parts;
 }
 
 const std::vector<std::string>& exportExtensions() {

@@ -20,7 +20,15 @@ struct ImportReport {
   std::size_t degenerateFaces = 0;    // zero-area triangles (kept, so the order holds)
   std::size_t droppedPrimitives = 0;  // points and lines, which are not surfaces
   std::string format;                 // Assimp's name for the format
+  // The file's objects (scene nodes holding triangles), when it has two to
+  // kMaxFileObjects of them, as an exported parts file does: each one's name
+  // and the object of every face. Empty otherwise.
+  std::vector<std::string> objectNames;
+  std::vector<int> faceObjects;
 };
+
+// More objects than this are a scene's pieces, not parts: none are kept.
+inline constexpr std::size_t kMaxFileObjects = 256;
 
 struct ImportLimits {
   std::uint64_t maxFileBytes = 4ull << 30;       // refuse larger files
@@ -34,6 +42,10 @@ bool canImport(const std::filesystem::path& file);
 
 Mesh importMesh(const std::filesystem::path& file, ImportReport* report = nullptr,
                 const ImportLimits& limits = {});
+
+// The imported file's objects as parts of `mesh` (named after the objects),
+// or an empty segmentation when the report holds no objects.
+Segmentation objectParts(const Mesh& mesh, const ImportReport& report);
 
 // Export formats chosen by extension: .glb (one node per part, "part_<k>",
 // a distinct material colour each), .obj (one group per part), .ply (one

@@ -14,6 +14,12 @@ void prepareApplication();
 // the QApplication exists (idempotent).
 void registerMetaTypes();
 
+// Installs English plural forms for the interface's counted texts: with no
+// translation loaded, tr("%n part(s)", nullptr, n) would show "part(s)";
+// this says "1 part", "5 parts". Call after the QApplication exists
+// (idempotent).
+void installPluralForms();
+
 const char* versionString();
 
 }  // namespace h3d::ui

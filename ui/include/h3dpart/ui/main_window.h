@@ -103,6 +103,8 @@ class MainWindow : public QMainWindow {
   void buildDocks();
   void updateProgress();
   void onLoaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  void onLoadedWithParts(const QString& path, std::shared_ptr<h3d::PartDocument> document,
+                         const QString& summary);
   void onProjectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
                        const QString& summary, bool meshEmbedded);
   // Before the document is replaced or the window closes: true to go on.

@@ -27,6 +27,10 @@ class MeshLoader : public QObject {
 
  Q_SIGNALS:
   void loaded(const QString& path, h3d::MeshPtr mesh, const QString& summary);
+  // A mesh file of several objects (an exported parts file, say): the
+  // document holds the mesh with one part per object, as a segmentation.
+  void loadedWithParts(const QString& path, std::shared_ptr<h3d::PartDocument> document,
+                       const QString& summary);
   // `meshEmbedded`: the project holds its mesh (else it refers to the mesh file).
   void projectLoaded(const QString& path, std::shared_ptr<h3d::PartDocument> document,
                      const QString& summary, bool meshEmbedded);
@@ -36,6 +40,7 @@ class MeshLoader : public QObject {
  private:
   struct Result {
     h3d::MeshPtr mesh;
+    std::shared_ptr<h3d::PartDocument> withParts;  // a mesh file's objects as parts
     std::shared_ptr<h3d::PartDocument> project;
     bool meshEmbedded = true;
     QString summary, error;
