@@ -73,6 +73,12 @@ class TestCli : public QObject {
                               << "{nom}";
     QTest::newRow("bad jobs") << QStringList{"run", "a.obj", "--out-dir", "d", "--jobs", "0"}
                               << "--jobs";
+    QTest::newRow("objects for segment")
+        << QStringList{"segment", "a.obj", "-o", "b.glb", "--parts-from-objects"}
+        << "--parts-from-objects is for generate";
+    QTest::newRow("objects and labels")
+        << QStringList{"generate", "a.obj", "-o", "b.glb", "--parts-from-objects", "--labels", "l"}
+        << "choose one";
   }
   void usageErrors() {
     QFETCH(QStringList, args);
@@ -151,6 +157,34 @@ class TestCli : public QObject {
     const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
     QVERIFY(json["output_parts"].toInt() >= 2);
     QVERIFY(!json["stages_s"].toObject().contains("segment"));  // labels given: no segmentation
+  }
+
+  // The parts file segment wrote (one object per part) is generated part by
+  // part as it is, without segmenting; a file of one object is refused.
+  void generateFromTheFileObjects() {
+    const QString parts = path("seg.glb");
+    QVERIFY(QFileInfo::exists(parts));
+    h3d::ImportReport objects;
+    h3d::importMesh(parts.toStdString(), &objects);
+    QVERIFY(objects.objectNames.size() >= 2);
+    const QString out = path("from-objects.glb"), report = path("from-objects.json");
+    const Result r =
+        runCli({"generate", parts, "-o", out, "--parts-from-objects", "--json", report});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile rf(report);
+    QVERIFY(rf.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(rf.readAll()).object();
+    QCOMPARE(json["part_count"].toInt(), int(objects.objectNames.size()));
+    QCOMPARE(json["output_parts"].toInt(), int(objects.objectNames.size()));
+    QVERIFY(!json["stages_s"].toObject().contains("segment"));
+
+    const QString refused = path("one-object.glb");
+    const Result one = runCli({"generate", kSample, "-o", refused, "--parts-from-objects"});
+    QCOMPARE(one.exitCode, 1);
+    QVERIFY2(
+        lastLine(one.err).contains(QFileInfo(kSample).fileName()) && one.err.contains("objects"),
+        qPrintable(one.err));
+    QVERIFY(!QFileInfo::exists(refused));
   }
 
   // --max-triangles caps every part, in a single run and in a batch (whose

@@ -112,8 +112,8 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
 
   manager->resetPeak();
   Segmentation seg;
-  if (!options.labelsIn.empty()) {
-    seg = readLabels(options.labelsIn, mesh);
+  if (auto given = givenParts(options, options.labelsIn, input, mesh, report)) {
+    seg = std::move(*given);
   } else {
     t = Clock::now();
     SegmentOptions so;

@@ -37,6 +37,19 @@ std::uint64_t statusField(const char* key) {
 
 }  // namespace
 
+std::optional<Segmentation> givenParts(const Options& options, const fs::path& labels,
+                                       const fs::path& input, const Mesh& mesh,
+                                       const ImportReport& report) {
+  if (!labels.empty()) return readLabels(labels, mesh);
+  if (!options.partsFromObjects) return std::nullopt;
+  Segmentation parts = objectParts(mesh, report);
+  if (parts.partCount() == 0)
+    throw InputError(input.string(), "--parts-from-objects: the file has no 2 to " +
+                                         std::to_string(kMaxFileObjects) +
+                                         " objects to take as parts");
+  return parts;
+}
+
 // A --labels file: one integer per triangle, one a line.
 Segmentation readLabels(const fs::path& file, const Mesh& mesh) {
   std::ifstream in(file);
@@ -103,8 +116,8 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
   result.degenerateTriangles = report.degenerateFaces;
 
   Segmentation seg;
-  if (!job.labelsIn.empty()) {
-    seg = readLabels(job.labelsIn, mesh);
+  if (auto given = givenParts(options, job.labelsIn, job.input.path, mesh, report)) {
+    seg = std::move(*given);
   } else {
     t = Clock::now();
     SegmentOptions so;

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "cli_batch_plan.h"
 #include "cli_options.h"
+#include "h3dpart/mesh_io.h"
 #include "h3dpart/pipeline.h"
 #include "h3dpart/progress.h"
 
@@ -38,6 +40,13 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
 // A --labels file (one part label per triangle, one a line) read for `mesh`,
 // and the same written as an output of `outputs`.
 Segmentation readLabels(const std::filesystem::path& file, const Mesh& mesh);
+
+// The parts a generate is given instead of segmenting `input`: the `labels`
+// file, or the file's objects (--parts-from-objects: InputError when it has
+// fewer than 2 or more than 256); nullopt when the command segments.
+std::optional<Segmentation> givenParts(const Options& options, const std::filesystem::path& labels,
+                                       const std::filesystem::path& input, const Mesh& mesh,
+                                       const ImportReport& report);
 void stageLabels(OutputTransaction& outputs, const std::filesystem::path& file,
                  const Segmentation& seg);
 

@@ -36,9 +36,11 @@ commands:
   segment IN -o OUT [--face-labels FILE] [--json REPORT] [--seed N] [--no-postprocess]
       split IN into parts; OUT (.glb/.obj/.ply) holds the input cut by part;
       --face-labels writes one part label per imported triangle, one a line
-  generate IN -o OUT [--labels FILE] [--seed N] [--resolution R] [--max-triangles N] [--field] [--json REPORT]
+  generate IN -o OUT [--labels FILE | --parts-from-objects] [--seed N] [--resolution R] [--max-triangles N] [--field] [--json REPORT]
       generate a closed mesh per part; segments first unless --labels gives
-      the face labels (the file --face-labels wrote); --max-triangles caps
+      the face labels (the file --face-labels wrote) or --parts-from-objects
+      takes the file's objects (2 to 256, a GLB's nodes, an OBJ's objects) as
+      the parts; --max-triangles caps
       each part's triangles (default: 1.5x the part's input triangles plus caps);
       --field makes every part from the generator's field instead of keeping
       its own input triangles closed by caps
@@ -113,6 +115,8 @@ Options parseOptions(const std::vector<std::string>& args) {
       o.faceLabels = need(i);
     } else if (a == "--labels") {
       o.labelsIn = need(i);
+    } else if (a == "--parts-from-objects") {
+      o.partsFromObjects = true;
     } else if (a == "--json") {
       // `models`/`bench` take a bare --json (stdout); the pipeline commands a file.
       if (o.command == "models" || o.command == "bench") {
@@ -233,6 +237,10 @@ Options parseOptions(const std::vector<std::string>& args) {
         "bench: say 'bench pipeline', 'bench models', 'bench editing' or 'bench cancel'");
   }
   if (!o.labelsIn.empty() && o.command != "generate") throw UsageError("--labels is for generate");
+  if (o.partsFromObjects && o.command != "generate")
+    throw UsageError("--parts-from-objects is for generate");
+  if (o.partsFromObjects && !o.labelsIn.empty())
+    throw UsageError("--parts-from-objects and --labels both give the parts: choose one");
   return o;
 }
 

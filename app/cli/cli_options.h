@@ -24,8 +24,9 @@ struct Options {
   double keepAlive = 0.0;  // seconds an idle runner lives (keep/budget); 0 = until the end
   std::uint64_t seed = 0;
   int resolution = 64;
-  std::size_t maxTriangles = 0;  // generate/run: per part, 0 = automatic
-  bool fieldOnly = false;        // generate/run: every part from the generator's field
+  std::size_t maxTriangles = 0;   // generate/run: per part, 0 = automatic
+  bool fieldOnly = false;         // generate/run: every part from the generator's field
+  bool partsFromObjects = false;  // generate: the input file's objects are the parts
   bool postprocess = true;
   bool json = false;  // models/bench: print JSON on stdout
   bool quiet = false;
