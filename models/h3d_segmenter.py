@@ -280,8 +280,51 @@ def sweep_cuts(w: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     return order, cut, left
 
 
+def ring_perimeters(w0: Tensor, side: Tensor, hops: int) -> List[float]:
+    """The cross-sections of one side of a cut, walking away from it: the
+    plain edge count between the side's patches within k hops of the cut
+    and the rest of the side, k = 0 (the cut itself) .. hops."""
+    adj = w0 > 0
+    other = ~side
+    near = side & adj[:, other].any(1)
+    out: List[float] = [float(w0[side][:, other].sum().item())]
+    for _ in range(hops):
+        rest = side & ~near
+        if not bool(rest.any()):
+            break
+        out.append(float(w0[near][:, rest].sum().item()))
+        near = near | (rest & adj[:, near].any(1))
+    return out
+
+
+def narrow_waist(w0: Tensor, order: Tensor, i: int, both: float, one: float, hops: int = 8) -> bool:
+    """Whether the sweep cut at position i along `order` is a waist: the
+    shape widens away from it, on both sides by `both` times or on one side
+    by `one` times. Cross-sections are the patch rings walked out from the
+    cut (ring_perimeters); the cut itself is the cheapest by construction
+    and a ring's border is as jagged as the patches, so the first ring on
+    either side stands for the waist and is compared with the widest further
+    ring of each side. The bridge of a pair of glasses widens on both sides,
+    a finger's root on one (into the palm); a cut through the middle of a
+    tapering body, where the cross-section grows slowly towards one end and
+    shrinks towards the other, is no waist. A side too small for three rings
+    counts as widening (a knob, a small fin)."""
+    m = w0.shape[0]
+    side = torch.zeros(m, dtype=torch.bool, device=w0.device)
+    side[order[:i + 1]] = True
+    pa = ring_perimeters(w0, side, hops)
+    pb = ring_perimeters(w0, ~side, hops)
+    if len(pa) < 3 or len(pb) < 3:
+        return True
+    waist = max(min(pa[1], pb[1]), 1e-12)
+    ga = max(pa[2:]) / waist
+    gb = max(pb[2:]) / waist
+    return min(ga, gb) >= both or max(ga, gb) >= one
+
+
 def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
-               max_ratio: float, min_size: float, nvec: int) -> Tuple[int, float, Tensor]:
+               max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1,
+               neck_one: float = 2.0) -> Tuple[int, float, Tensor]:
     """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
     sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
     eigenvalues of the normalized Laplacian, the lowest-Ncut one of each. It
@@ -309,25 +352,41 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     for r in range(vecs.shape[1]):
         order, cut, left = sweep_cuts(w, vecs[:, r])
         nc = cut / left.clamp_min(1e-12) + cut / (tot - left).clamp_min(1e-12)
-        # the lowest-Ncut position of this vector, if it qualifies
+        # the lowest-Ncut position of this vector, and with `cands` > 1 the
+        # next lowest local minima of the sweep, while they are below tau:
+        # the first that qualifies is this vector's cut
         i = int(torch.argmin(nc).item())
         v = float(nc[i].item())
         lowest = min(lowest, v)
         if v >= tau:
             continue
-        left_side = torch.zeros(m, dtype=torch.bool, device=w.device)
-        left_side[order[:i + 1]] = True
-        # the same cut's Ncut on the plain edge counts
-        cut0 = w0[left_side][:, ~left_side].sum()
-        l0 = d0[left_side].sum()
-        nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)).item())
-        if v < tau_neck or v / max(nc0, 1e-12) < max_ratio:
-            sl = float(size[left_side].sum().item())
-            kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
-            if v < best[kind]:
-                best[kind] = v
-                best_pos[kind] = i
-                best_vec[kind] = r
+        positions: List[int] = [i]
+        if cands > 1 and nc.shape[0] > 2:
+            win = max(2, nc.shape[0] // 50)
+            pooled = torch.nn.functional.max_pool1d((-nc).reshape(1, 1, -1), 2 * win + 1, 1, win).reshape(-1)
+            minima = torch.nonzero((-nc >= pooled) & (nc < tau)).reshape(-1)
+            minima = minima[torch.argsort(nc[minima])][:cands]
+            found: List[int] = minima.tolist()
+            positions = found
+        for i in positions:
+            v = float(nc[i].item())
+            left_side = torch.zeros(m, dtype=torch.bool, device=w.device)
+            left_side[order[:i + 1]] = True
+            # the same cut's Ncut on the plain edge counts
+            cut0 = w0[left_side][:, ~left_side].sum()
+            l0 = d0[left_side].sum()
+            nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)).item())
+            is_neck = v < tau_neck
+            if is_neck and neck > 0.0:
+                is_neck = narrow_waist(w0, order, i, neck, neck_one)
+            if is_neck or v / max(nc0, 1e-12) < max_ratio:
+                sl = float(size[left_side].sum().item())
+                kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
+                if v < best[kind]:
+                    best[kind] = v
+                    best_pos[kind] = i
+                    best_vec[kind] = r
+                break
     side = torch.zeros(m, dtype=torch.bool, device=w.device)
     for kind in range(2):
         if best_pos[kind] >= 0:
@@ -339,7 +398,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     return 0, lowest, side
 
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
-             max_ratio: float, min_size: float, nvec: int
+             max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0
              ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recursive normalized cut of a patch graph (affinities `w`, edge
     counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
@@ -382,7 +441,8 @@ def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau
                 cval.append(1.0)
             continue
         w0s = w0[s][:, s]
-        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec)
+        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec, neck, cands,
+                                     neck_one)
         cval[nd] = val
         if kind == 1:
             d0 = w0s.sum(1)
@@ -442,12 +502,13 @@ class Segmenter(nn.Module):
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
-                 thickness: int = 0, ball_min: float = 4.0):
+                 thickness: int = 0, ball_min: float = 4.0, neck: float = 0.0, cands: int = 1,
+                 neck_one: float = 2.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
@@ -683,4 +744,5 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
-        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec), lab
+        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
+                        float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item())), lab
