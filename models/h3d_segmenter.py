@@ -16,7 +16,12 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    join, so a smooth join is a thickness jump even where there is no crease.
    A ray that meets no wall (a rim, an open edge) says nothing: a patch's
    thickness is the median of its rays that hit, and a patch without any
-   gets no thickness term. `thickness` 1 takes instead the diameter of the
+   gets no thickness term. Nor does a ray over `rim` (4) times the diameter
+   of the largest inscribed ball touching its point (below): it runs from a
+   plate's rim along the plate (or from a flat end along a limb) and measures
+   the plate's width, not its thickness; before, that width made a thickness
+   jump all along the rims and cut a plate's two faces apart (bench/quality's
+   chair seat and back in halves). `thickness` 1 takes instead the diameter of the
    largest ball inside the surface that touches the point (inscribed_diameter:
    the ball touching sample q has radius |q - p|^2 / (2 (q - p) . inward
    normal), the least over the samples, those within `ball_min` spacings
@@ -35,7 +40,15 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    while that cut's Ncut value is below `tau`, both sides keep at least
    `min_frac` of the samples, and either the cut is a very narrow neck (Ncut
    below `tau_neck`) or it follows weak edges: its Ncut is under `max_ratio`
-   times the same cut's Ncut on the bare edge counts. A qualifying cut with
+   times the same cut's Ncut on the bare edge counts. A neck must be a
+   waist (narrow_waist): walking patch rings out from the cut, the shape
+   widens by `neck` (1.4) times on both sides or by `neck_one` (1.9) on one
+   (a handle, a finger's root); a long tapering body (a fish) has a cheap
+   cut through its middle only because it is long, and is no longer sliced
+   there. Each of the `nvec` (3) lowest eigenvectors offers its `cands` (6)
+   lowest sweep minima in turn, the first that qualifies standing for it (a
+   refused lowest no longer ends the segment: a fin is found after the
+   body's slice is refused). A qualifying cut with
    a side below `min_frac` (a speck hanging by a thread) peels the speck off
    and goes on cutting the rest; peeled patches join the part they are most
    strongly tied to. A narrow neck (a limb, a handle), a crease or a
@@ -85,6 +98,11 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
                                                      0.626 (0.631); bench/quality chair 6 parts
                                                      of 6 (rays 10), IoU 0.888 (0.876): option
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
+Session s6 (in-process, all 95, log in models/tune_segmenter.log):
+  defaults before .................................. 0.123, Fish 0.315
+  neck cuts must be waists, next sweep minima ...... 0.118, Fish 0.259 (neck 1.4, neck_one 1.9, cands 6)
+  + nvec 3 ......................................... 0.115, Fish 0.221, Bust 0.299
+  + no ray term where ray > 4 x inscribed ball ..... 0.115, Bust 0.301; bench/quality chair 6/6 parts
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
   the automatic part under the click ............... 0.627
@@ -175,8 +193,13 @@ def farthest_points(points: Tensor, m: int) -> Tensor:
 
 
 def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float,
-                   cone: float, stride: int, min_depth: float) -> Tensor:
-    """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none."""
+                   cone: float, stride: int, min_depth: float, rim: float = 0.0, ball_min: float = 4.0) -> Tensor:
+    """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none.
+    With `rim` > 0, also +inf where the depth is over `rim` times the
+    diameter of the largest inscribed ball touching the query (as
+    inscribed_diameter, samples within `ball_min` spacings ignored): there the
+    ray runs along a plate from its rim (or along a flat end) and measures the
+    plate's width, not its thickness; such a ray says nothing."""
     n = points.shape[0]
     tgt = torch.arange(0, n, stride, device=points.device)
     tol = 1.5 * spacing * float(stride) ** 0.5
@@ -194,7 +217,12 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
         perp2 = (dd - t * t).clamp_min(0.0)
         facing = (tn @ d.t()) > 0.2
         ok = (t > min_depth * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
-        out.append(torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values)
+        depth = torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values
+        if rim > 0.0:
+            inside = (t > 1e-9) & (dd > (ball_min * spacing) ** 2)
+            ball = torch.where(inside, dd / t.clamp_min(1e-12), torch.full_like(t, float("inf"))).min(dim=0).values
+            depth = torch.where(depth > rim * ball, torch.full_like(depth, float("inf")), depth)
+        out.append(depth)
     if len(out) == 0:
         return torch.zeros(0, device=points.device)
     return torch.cat(out, 0)
@@ -500,15 +528,16 @@ class Segmenter(nn.Module):
                  tau: float = 0.08, min_frac: float = 0.01, sdf_weight: float = 1.0,
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
-                 min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
+                 min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 3,
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
-                 thickness: int = 0, ball_min: float = 4.0, neck: float = 0.0, cands: int = 1,
-                 neck_one: float = 2.0):
+                 thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
+                 neck_one: float = 1.9, rim: float = 4.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
+             rim],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
@@ -703,7 +732,8 @@ class Segmenter(nn.Module):
             # thickness as the diameter of the largest inscribed ball (a plate's rim gets the plate's)
             sd = inscribed_diameter(points, nrm, q, spacing, stride, float(self.params[20].item()))
         else:
-            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
+            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth, float(self.params[24].item()),
+                                float(self.params[20].item()))
         qlab = lab[q]
         sfin = torch.isfinite(sd)
         top = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0
