@@ -298,14 +298,20 @@ def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: in
 def sweep_cuts(w: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     """Every sweep cut along `y`: (the order, the cut weight and the left
     side's degree sum at each of the m-1 positions)."""
-    m = w.shape[0]
     order = torch.argsort(y)
+    cut, left = sweep_along(w, order)
+    return order, cut, left
+
+
+def sweep_along(w: Tensor, order: Tensor) -> Tuple[Tensor, Tensor]:
+    """The cut weight and the left side's degree sum of the sweep cuts in `order`."""
+    m = w.shape[0]
     wo = w[order][:, order]
     c = torch.cumsum(wo, 0)
     upper = torch.triu(torch.ones(m, m, dtype=w.dtype, device=w.device), 1)
     cut = (c * upper).sum(1)[:-1]
     left = torch.cumsum(w.sum(1)[order], 0)[:-1]
-    return order, cut, left
+    return cut, left
 
 
 def ring_perimeters(w0: Tensor, side: Tensor, hops: int) -> List[float]:
@@ -396,19 +402,21 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             minima = minima[torch.argsort(nc[minima])][:cands]
             found: List[int] = minima.tolist()
             positions = found
-        for i in positions:
-            v = float(nc[i].item())
-            left_side = torch.zeros(m, dtype=torch.bool, device=w.device)
-            left_side[order[:i + 1]] = True
-            # the same cut's Ncut on the plain edge counts
-            cut0 = w0[left_side][:, ~left_side].sum()
-            l0 = d0[left_side].sum()
-            nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)).item())
+        # the same cuts' Ncut on the plain edge counts and their left sides' sizes, at every position at once
+        cut0, l0 = sweep_along(w0, order)
+        nc0 = cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)
+        at = torch.tensor(positions, dtype=torch.long, device=w.device)
+        ratios: List[float] = (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
+        lsizes: List[float] = torch.cumsum(size[order], 0)[at].tolist()
+        values: List[float] = nc[at].tolist()
+        for j in range(len(positions)):
+            i = positions[j]
+            v = values[j]
             is_neck = v < tau_neck
-            if is_neck and neck > 0.0:
+            if is_neck and neck > 0.0 and ratios[j] >= max_ratio:
                 is_neck = narrow_waist(w0, order, i, neck, neck_one)
-            if is_neck or v / max(nc0, 1e-12) < max_ratio:
-                sl = float(size[left_side].sum().item())
+            if is_neck or ratios[j] < max_ratio:
+                sl = lsizes[j]
                 kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
                 if v < best[kind]:
                     best[kind] = v
