@@ -16,7 +16,12 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    join, so a smooth join is a thickness jump even where there is no crease.
    A ray that meets no wall (a rim, an open edge) says nothing: a patch's
    thickness is the median of its rays that hit, and a patch without any
-   gets no thickness term. `thickness` 1 takes instead the diameter of the
+   gets no thickness term. Nor does a ray over `rim` (4) times the diameter
+   of the largest inscribed ball touching its point (below): it runs from a
+   plate's rim along the plate (or from a flat end along a limb) and measures
+   the plate's width, not its thickness; before, that width made a thickness
+   jump all along the rims and cut a plate's two faces apart (bench/quality's
+   chair seat and back in halves). `thickness` 1 takes instead the diameter of the
    largest ball inside the surface that touches the point (inscribed_diameter:
    the ball touching sample q has radius |q - p|^2 / (2 (q - p) . inward
    normal), the least over the samples, those within `ball_min` spacings
@@ -35,7 +40,15 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    while that cut's Ncut value is below `tau`, both sides keep at least
    `min_frac` of the samples, and either the cut is a very narrow neck (Ncut
    below `tau_neck`) or it follows weak edges: its Ncut is under `max_ratio`
-   times the same cut's Ncut on the bare edge counts. A qualifying cut with
+   times the same cut's Ncut on the bare edge counts. A neck must be a
+   waist (narrow_waist): walking patch rings out from the cut, the shape
+   widens by `neck` (1.4) times on both sides or by `neck_one` (1.9) on one
+   (a handle, a finger's root); a long tapering body (a fish) has a cheap
+   cut through its middle only because it is long, and is no longer sliced
+   there. Each of the `nvec` (3) lowest eigenvectors offers its `cands` (6)
+   lowest sweep minima in turn, the first that qualifies standing for it (a
+   refused lowest no longer ends the segment: a fin is found after the
+   body's slice is refused). A qualifying cut with
    a side below `min_frac` (a speck hanging by a thread) peels the speck off
    and goes on cutting the rest; peeled patches join the part they are most
    strongly tied to. A narrow neck (a limb, a handle), a crease or a
@@ -85,6 +98,11 @@ This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
                                                      0.626 (0.631); bench/quality chair 6 parts
                                                      of 6 (rays 10), IoU 0.888 (0.876): option
   nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
+Session s6 (in-process, all 95, log in models/tune_segmenter.log):
+  defaults before .................................. 0.123, Fish 0.315
+  neck cuts must be waists, next sweep minima ...... 0.118, Fish 0.259 (neck 1.4, neck_one 1.9, cands 6)
+  + nvec 3 ......................................... 0.115, Fish 0.221, Bust 0.299
+  + no ray term where ray > 4 x inscribed ball ..... 0.115, Bust 0.301; bench/quality chair 6/6 parts
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
   the automatic part under the click ............... 0.627
@@ -175,8 +193,13 @@ def farthest_points(points: Tensor, m: int) -> Tensor:
 
 
 def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float,
-                   cone: float, stride: int, min_depth: float) -> Tensor:
-    """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none."""
+                   cone: float, stride: int, min_depth: float, rim: float = 0.0, ball_min: float = 4.0) -> Tensor:
+    """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none.
+    With `rim` > 0, also +inf where the depth is over `rim` times the
+    diameter of the largest inscribed ball touching the query (as
+    inscribed_diameter, samples within `ball_min` spacings ignored): there the
+    ray runs along a plate from its rim (or along a flat end) and measures the
+    plate's width, not its thickness; such a ray says nothing."""
     n = points.shape[0]
     tgt = torch.arange(0, n, stride, device=points.device)
     tol = 1.5 * spacing * float(stride) ** 0.5
@@ -194,7 +217,12 @@ def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: fl
         perp2 = (dd - t * t).clamp_min(0.0)
         facing = (tn @ d.t()) > 0.2
         ok = (t > min_depth * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
-        out.append(torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values)
+        depth = torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values
+        if rim > 0.0:
+            inside = (t > 1e-9) & (dd > (ball_min * spacing) ** 2)
+            ball = torch.where(inside, dd / t.clamp_min(1e-12), torch.full_like(t, float("inf"))).min(dim=0).values
+            depth = torch.where(depth > rim * ball, torch.full_like(depth, float("inf")), depth)
+        out.append(depth)
     if len(out) == 0:
         return torch.zeros(0, device=points.device)
     return torch.cat(out, 0)
@@ -270,18 +298,67 @@ def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: in
 def sweep_cuts(w: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
     """Every sweep cut along `y`: (the order, the cut weight and the left
     side's degree sum at each of the m-1 positions)."""
-    m = w.shape[0]
     order = torch.argsort(y)
+    cut, left = sweep_along(w, order)
+    return order, cut, left
+
+
+def sweep_along(w: Tensor, order: Tensor) -> Tuple[Tensor, Tensor]:
+    """The cut weight and the left side's degree sum of the sweep cuts in `order`."""
+    m = w.shape[0]
     wo = w[order][:, order]
     c = torch.cumsum(wo, 0)
     upper = torch.triu(torch.ones(m, m, dtype=w.dtype, device=w.device), 1)
     cut = (c * upper).sum(1)[:-1]
     left = torch.cumsum(w.sum(1)[order], 0)[:-1]
-    return order, cut, left
+    return cut, left
+
+
+def ring_perimeters(w0: Tensor, side: Tensor, hops: int) -> List[float]:
+    """The cross-sections of one side of a cut, walking away from it: the
+    plain edge count between the side's patches within k hops of the cut
+    and the rest of the side, k = 0 (the cut itself) .. hops."""
+    adj = w0 > 0
+    other = ~side
+    near = side & adj[:, other].any(1)
+    out: List[float] = [float(w0[side][:, other].sum().item())]
+    for _ in range(hops):
+        rest = side & ~near
+        if not bool(rest.any()):
+            break
+        out.append(float(w0[near][:, rest].sum().item()))
+        near = near | (rest & adj[:, near].any(1))
+    return out
+
+
+def narrow_waist(w0: Tensor, order: Tensor, i: int, both: float, one: float, hops: int = 8) -> bool:
+    """Whether the sweep cut at position i along `order` is a waist: the
+    shape widens away from it, on both sides by `both` times or on one side
+    by `one` times. Cross-sections are the patch rings walked out from the
+    cut (ring_perimeters); the cut itself is the cheapest by construction
+    and a ring's border is as jagged as the patches, so the first ring on
+    either side stands for the waist and is compared with the widest further
+    ring of each side. The bridge of a pair of glasses widens on both sides,
+    a finger's root on one (into the palm); a cut through the middle of a
+    tapering body, where the cross-section grows slowly towards one end and
+    shrinks towards the other, is no waist. A side too small for three rings
+    counts as widening (a knob, a small fin)."""
+    m = w0.shape[0]
+    side = torch.zeros(m, dtype=torch.bool, device=w0.device)
+    side[order[:i + 1]] = True
+    pa = ring_perimeters(w0, side, hops)
+    pb = ring_perimeters(w0, ~side, hops)
+    if len(pa) < 3 or len(pb) < 3:
+        return True
+    waist = max(min(pa[1], pb[1]), 1e-12)
+    ga = max(pa[2:]) / waist
+    gb = max(pb[2:]) / waist
+    return min(ga, gb) >= both or max(ga, gb) >= one
 
 
 def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
-               max_ratio: float, min_size: float, nvec: int) -> Tuple[int, float, Tensor]:
+               max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1,
+               neck_one: float = 2.0) -> Tuple[int, float, Tensor]:
     """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
     sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
     eigenvalues of the normalized Laplacian, the lowest-Ncut one of each. It
@@ -309,25 +386,43 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     for r in range(vecs.shape[1]):
         order, cut, left = sweep_cuts(w, vecs[:, r])
         nc = cut / left.clamp_min(1e-12) + cut / (tot - left).clamp_min(1e-12)
-        # the lowest-Ncut position of this vector, if it qualifies
+        # the lowest-Ncut position of this vector, and with `cands` > 1 the
+        # next lowest local minima of the sweep, while they are below tau:
+        # the first that qualifies is this vector's cut
         i = int(torch.argmin(nc).item())
         v = float(nc[i].item())
         lowest = min(lowest, v)
         if v >= tau:
             continue
-        left_side = torch.zeros(m, dtype=torch.bool, device=w.device)
-        left_side[order[:i + 1]] = True
-        # the same cut's Ncut on the plain edge counts
-        cut0 = w0[left_side][:, ~left_side].sum()
-        l0 = d0[left_side].sum()
-        nc0 = float((cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)).item())
-        if v < tau_neck or v / max(nc0, 1e-12) < max_ratio:
-            sl = float(size[left_side].sum().item())
-            kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
-            if v < best[kind]:
-                best[kind] = v
-                best_pos[kind] = i
-                best_vec[kind] = r
+        positions: List[int] = [i]
+        if cands > 1 and nc.shape[0] > 2:
+            win = max(2, nc.shape[0] // 50)
+            pooled = torch.nn.functional.max_pool1d((-nc).reshape(1, 1, -1), 2 * win + 1, 1, win).reshape(-1)
+            minima = torch.nonzero((-nc >= pooled) & (nc < tau)).reshape(-1)
+            minima = minima[torch.argsort(nc[minima])][:cands]
+            found: List[int] = minima.tolist()
+            positions = found
+        # the same cuts' Ncut on the plain edge counts and their left sides' sizes, at every position at once
+        cut0, l0 = sweep_along(w0, order)
+        nc0 = cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)
+        at = torch.tensor(positions, dtype=torch.long, device=w.device)
+        ratios: List[float] = (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
+        lsizes: List[float] = torch.cumsum(size[order], 0)[at].tolist()
+        values: List[float] = nc[at].tolist()
+        for j in range(len(positions)):
+            i = positions[j]
+            v = values[j]
+            is_neck = v < tau_neck
+            if is_neck and neck > 0.0 and ratios[j] >= max_ratio:
+                is_neck = narrow_waist(w0, order, i, neck, neck_one)
+            if is_neck or ratios[j] < max_ratio:
+                sl = lsizes[j]
+                kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
+                if v < best[kind]:
+                    best[kind] = v
+                    best_pos[kind] = i
+                    best_vec[kind] = r
+                break
     side = torch.zeros(m, dtype=torch.bool, device=w.device)
     for kind in range(2):
         if best_pos[kind] >= 0:
@@ -339,7 +434,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     return 0, lowest, side
 
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
-             max_ratio: float, min_size: float, nvec: int
+             max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0
              ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recursive normalized cut of a patch graph (affinities `w`, edge
     counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
@@ -382,7 +477,8 @@ def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau
                 cval.append(1.0)
             continue
         w0s = w0[s][:, s]
-        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec)
+        kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec, neck, cands,
+                                     neck_one)
         cval[nd] = val
         if kind == 1:
             d0 = w0s.sum(1)
@@ -440,14 +536,16 @@ class Segmenter(nn.Module):
                  tau: float = 0.08, min_frac: float = 0.01, sdf_weight: float = 1.0,
                  concave_length: float = 20.0, cone: float = 0.18, sdf_stride: int = 3, per_patch: int = 3,
                  tau_neck: float = 0.055, max_ratio: float = 0.7, max_points: int = 10000,
-                 min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 1,
+                 min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 3,
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
-                 thickness: int = 0, ball_min: float = 4.0):
+                 thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
+                 neck_one: float = 1.9, rim: float = 4.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
-             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min],
+             float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
+             rim],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
 
@@ -642,7 +740,8 @@ class Segmenter(nn.Module):
             # thickness as the diameter of the largest inscribed ball (a plate's rim gets the plate's)
             sd = inscribed_diameter(points, nrm, q, spacing, stride, float(self.params[20].item()))
         else:
-            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth)
+            sd = shape_diameter(points, nrm, q, spacing, cone, stride, min_depth, float(self.params[24].item()),
+                                float(self.params[20].item()))
         qlab = lab[q]
         sfin = torch.isfinite(sd)
         top = float(sd[sfin].max().item()) if bool(sfin.any()) else 1.0
@@ -683,4 +782,5 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
-        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec), lab
+        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
+                        float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item())), lab

@@ -250,6 +250,17 @@ class ShapeDiameter(unittest.TestCase):
         # a ray from a rim crosses the plate's width instead
         self.assertGreater(float(rays[on_rim][torch.isfinite(rays[on_rim])].median()), 0.3)
 
+    def test_a_ray_far_longer_than_the_inscribed_ball_says_nothing(self):
+        p, n, rim = plate(20000, 0.06)
+        q = torch.arange(0, 20000, 5)
+        rays = hs.shape_diameter(p, n, q, 0.01, 0.18, 3, 0.5, 4.0, 4.0)
+        on_rim = rim[q]
+        # rims: no thickness (before, the plate's width); faces: the thickness, as before
+        self.assertLess(float(torch.isfinite(rays[on_rim]).float().mean()), 0.1)
+        face = rays[~on_rim]
+        self.assertGreater(float(torch.isfinite(face).float().mean()), 0.8)
+        self.assertLess(float((face[torch.isfinite(face)] - 0.06).abs().median()), 0.01)
+
 
 class Segmenter(unittest.TestCase):
     def test_thin_plate_is_one_part(self):
@@ -257,6 +268,36 @@ class Segmenter(unittest.TestCase):
         masks, scores = torch.jit.script(hs.Segmenter().eval())(p, n, torch.zeros(0, 3))
         self.assertEqual(masks.shape, (1, 12000))
         self.assertEqual(scores.shape, (1,))
+
+    def test_a_plate_with_its_rims_is_one_part(self):
+        # rim rays cross the plate's width: without the ball check (rim=0) the
+        # thickness jump at the rims cut the faces apart (the chair seat in two)
+        p, n, _ = plate(20000, 0.06)
+        old, _ = hs.Segmenter(rim=0.0)(p, n, torch.zeros(0, 3))
+        self.assertGreater(old.shape[0], 2)
+        masks, _ = hs.Segmenter()(p, n, torch.zeros(0, 3))
+        self.assertEqual(masks.shape[0], 1)
+
+    def test_a_tapering_body_is_not_sliced_and_a_bar_between_balls_is_cut(self):
+        old = dict(neck=0.0, cands=1, nvec=1, rim=0.0)
+        # three capsules of falling radius, smoothly blended: one tapering body
+        # with no crease; its cheapest cut is a "neck" only because it is long
+        body = [capsule((0, 0, -0.25), (0, 0, 0.35), 0.28), capsule((0, 0, 0.35), (0, 0, 0.95), 0.19),
+                capsule((0, 0, 0.95), (0, 0, 1.5), 0.11)]
+        p, n, _ = smooth_union_samples(body, 0.35, 20000)
+        sliced, _ = hs.Segmenter(**old)(p, n, torch.zeros(0, 3))
+        self.assertEqual(sliced.shape[0], 2)
+        whole, _ = hs.Segmenter()(p, n, torch.zeros(0, 3))
+        self.assertEqual(whole.shape[0], 1)
+        # a waist that widens on both sides (two balls on a thin bar) is still cut
+        bar = [capsule((0, 0, -0.2), (0, 0, -0.2), 0.3), capsule((0, 0, 1.45), (0, 0, 1.45), 0.3),
+               capsule((0, 0, -0.2), (0, 0, 1.45), 0.07)]
+        p, n, lab = smooth_union_samples(bar, 0.1, 20000)
+        masks, _ = torch.jit.script(hs.Segmenter().eval())(p, n, torch.zeros(0, 3))
+        self.assertEqual(masks.shape[0], 3)
+        for k in range(2):
+            ball = lab == k
+            self.assertGreater(float(masks[:, ball].sum(1).max()) / float(ball.sum()), 0.9)
 
     def test_prompt_masks_cover_every_sample_once_per_prompt(self):
         p, n = sphere(4000)
