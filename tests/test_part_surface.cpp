@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <set>
 
+#include "cap_patch.h"
 #include "h3dpart/marching.h"
 #include "h3dpart/simplify.h"
 #include "part_caps.h"
@@ -114,6 +116,25 @@ detail::CapInside sdfInside(const fixtures::Sdf& f) {
     const Vec3 q = p - normalized(g) * (d + depth);
     return f(q) < d ? q : p;
   };
+}
+
+// The border of a surface with one border loop, in the direction of its
+// border half-edges.
+std::vector<Vec3> borderLoop(const Mesh& m) {
+  std::set<std::pair<std::uint32_t, std::uint32_t>> halfEdges;
+  for (const auto& t : m.faces)
+    for (int e = 0; e < 3; ++e) halfEdges.insert({t[e], t[(e + 1) % 3]});
+  std::map<std::uint32_t, std::uint32_t> next;
+  for (const auto& [a, b] : halfEdges)
+    if (!halfEdges.count({b, a})) next[a] = b;
+  std::vector<Vec3> out;
+  if (next.empty()) return out;
+  std::uint32_t v = next.begin()->first;
+  do {
+    out.push_back(m.vertices[v]);
+    v = next[v];
+  } while (v != next.begin()->first && out.size() <= next.size());
+  return out;
 }
 
 }  // namespace
@@ -309,7 +330,7 @@ class TestPartSurface : public QObject {
     const fixtures::Sdf outer = fixtures::box({0, 0, 0}, {0.5f, 0.5f, 0.2f});
     const fixtures::Sdf bore = fixtures::cylinderZ({0, 0, 0}, 0.2f, 0.5f);
     const fixtures::Sdf block = [=](const Vec3& p) { return std::max(outer(p), -bore(p)); };
-    const Mesh whole = marched(block, 56);
+    const Mesh whole = marched(block, 21);
     QVERIFY(detail::isClosedManifold(whole));
     std::vector<int> labels(whole.faces.size());
     for (std::size_t f = 0; f < whole.faces.size(); ++f) {
@@ -403,6 +424,62 @@ class TestPartSurface : public QObject {
     QVERIFY(capFaces >= 36);
     for (std::size_t v = body.vertices.size(); v < closed.vertices.size(); ++v)
       QVERIFY(slab(closed.vertices[v]) < 0.002f);
+  }
+
+  // A slab with a round socket in its top whose surface is a part of its
+  // own (an eye in a head): the finder returns the socket's faces beyond
+  // the slab's loop (a disc, the loop's vertices first, nothing of the slab),
+  // nothing for the socket's own loop (beyond it lies the whole slab, larger
+  // than asked for); the slab closed with that surface moved in behind
+  // itself is a closed 2-manifold with its own triangles kept, a cap of the
+  // socket's resolution, and every cap vertex inside the shape.
+  void capFollowsASocketFromInside() {
+    const fixtures::Sdf slab = fixtures::box({0, 0, 0}, {0.6f, 0.6f, 0.2f});
+    const fixtures::Sdf ball = fixtures::sphere({0, 0, 0.22f}, 0.3f);
+    const fixtures::Sdf block = [=](const Vec3& p) { return std::max(slab(p), -ball(p)); };
+    const Mesh whole = marched(block, 31);
+    QVERIFY(detail::isClosedManifold(whole));
+    std::vector<int> labels(whole.faces.size());
+    std::size_t socketFaces = 0;
+    for (std::size_t f = 0; f < whole.faces.size(); ++f) {
+      const Vec3 c = whole.faceCentroid(f);
+      labels[f] = std::hypot(c.x, c.y) < 0.3f && c.z > -0.15f && c.z < 0.19f ? 1 : 0;
+      socketFaces += static_cast<std::size_t>(labels[f]);
+    }
+    const Mesh body = detail::facesWithLabel(whole, labels, 0);
+    const std::vector<Vec3> loop = borderLoop(body);
+    QVERIFY(loop.size() >= 12);
+    const detail::PatchFinder finder(whole, labels);
+    const detail::CapPatchSurface beyond = finder.find(loop, 0, 1e9);
+    QCOMPARE(beyond.faces.size(), socketFaces);
+    for (std::size_t i = 0; i < loop.size(); ++i) QVERIFY(beyond.vertices[i] == loop[i]);
+    for (const Vec3& v : beyond.vertices) QVERIFY(std::fabs(ball(v)) < 0.02f);
+    const std::vector<Vec3> reversed(loop.rbegin(), loop.rend());
+    QVERIFY(finder.find(reversed, 1, 1.0).faces.empty());     // the slab: larger than 1
+    QVERIFY(!finder.find(reversed, 1, 100.0).faces.empty());  // a disc too (a sphere less one)
+    QVERIFY(finder.find(loop, 1, 1e9).faces.empty());         // beyond lies part 1 itself
+
+    // a check that counts the cap's points well out of the shape: the disc
+    // and the moved-in socket tie, and the socket is taken
+    const detail::CapCheck check = [&](const std::vector<Vec3>& inner, const std::vector<float>&) {
+      std::size_t out = 0;
+      for (const Vec3& p : inner) out += block(p) > 0.01f ? 1 : 0;
+      return static_cast<double>(out);
+    };
+    const detail::CapPatch patch = [&](const std::vector<Vec3>& l, double mostArea) {
+      return finder.find(l, 0, mostArea);
+    };
+    Mesh closed = body;
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(closed, &capFaces, check, sdfInside(block), patch));
+    QVERIFY(detail::isClosedManifold(closed));
+    QCOMPARE(capFaces, socketFaces);
+    QCOMPARE(closed.faces.size(), body.faces.size() + capFaces);
+    for (std::size_t f = 0; f < body.faces.size(); ++f) QVERIFY(closed.faces[f] == body.faces[f]);
+    for (std::size_t v = body.vertices.size(); v < closed.vertices.size(); ++v)
+      QVERIFY2(block(closed.vertices[v]) < 0.002f,
+               qPrintable(
+                   QString("a cap vertex out of the shape by %1").arg(block(closed.vertices[v]))));
   }
 
   void alreadyClosedNeedsNoCap() {

@@ -8,7 +8,8 @@ the naive "cut the input by labels" baseline), wall times.
         [--shapes DIR] [--only NAME ...] [--json OUT.json]
 
 --cli runs `h3dpart segment IN -o OUT.glb --face-labels FILE` and
-`h3dpart generate IN -o OUT.glb --json R`; --emulate runs the TorchScript
+`h3dpart generate IN -o OUT.glb --json R`; --true-labels generates from the ground-truth labels (segment skipped), so
+the Chamfer figures measure the generator alone. --emulate runs the TorchScript
 models through bench/quality/emulate.py instead. Shapes are generated into
 --shapes (default /tmp/h3dpart-bench-shapes) when missing.
 """
@@ -130,6 +131,9 @@ def main():
                     help="generate --field: every part from the generator's field")
     ap.add_argument("--labels-dir", help="keep the segment step's labels here and reuse them on the next "
                     "run (so two generators are compared on the same parts; segment time then is 0)")
+    ap.add_argument("--true-labels", action="store_true",
+                    help="generate with the ground-truth face labels instead of the segmenter's (the "
+                    "generator measured alone: no part cut in two or grown into its neighbour)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -153,7 +157,7 @@ def main():
         gt_parts = list(np.load(os.path.join(args.shapes, name + ".parts.npz")).values())
         diag = float(np.linalg.norm(v.max(0) - v.min(0)))
         t0 = time.time()
-        pred = runner.segment(path, v, f)
+        pred = gt.copy() if args.true_labels else runner.segment(path, v, f)
         t_seg = time.time() - t0
         if len(pred) != len(f):
             raise RuntimeError("%s: %d labels for %d faces" % (name, len(pred), len(f)))

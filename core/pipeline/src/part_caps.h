@@ -40,7 +40,23 @@ Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
 using CapCheck =
     std::function<double(const std::vector<Vec3>& inner, const std::vector<float>& toBorder)>;
 using CapInside = std::function<Vec3(const Vec3& p, float depth)>;
+// `patch`, when given, returns the input's surface beyond a border loop
+// when that surface is a disc bounded by the loop alone (an eye in a head,
+// the floor of a recess: another part filling a hole of this one), no
+// larger than `mostArea`: its vertices (the loop's first, in the loop's
+// order) and triangles, oriented as in the input; else nothing. With a
+// check and an inside move, such a loop may be closed by that surface moved
+// in behind itself (every inner vertex moved in by a share of its distance
+// from the border) instead of a faired disc: the cap then follows the
+// neighbour's visible surface from inside at the neighbour's own
+// resolution, where a disc's long faces would cut across its concave spots
+// (taken unless the check finds it more exposed than the disc).
+struct CapPatchSurface {
+  std::vector<Vec3> vertices;
+  std::vector<Triangle> faces;
+};
+using CapPatch = std::function<CapPatchSurface(const std::vector<Vec3>& loop, double mostArea)>;
 bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {},
-                   const CapInside& inside = {});
+                   const CapInside& inside = {}, const CapPatch& patch = {});
 
 }  // namespace h3d::detail

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 
+#include "cap_patch.h"
 #include "h3dpart/errors.h"
 #include "h3dpart/marching.h"
 #include "h3dpart/model_manager.h"
@@ -397,6 +398,14 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     }
     return best;
   };
+  // The input's surface beyond a loop of part `capPart` (an island of other
+  // parts in it), for caps that follow it from inside.
+  std::unique_ptr<detail::PatchFinder> patches;
+  int capPart = -1;
+  const detail::CapPatch beyond = [&](const std::vector<Vec3>& loop, double mostArea) {
+    if (!patches) patches = std::make_unique<detail::PatchFinder>(mesh, segmentation.faceLabels);
+    return patches->find(loop, capPart, mostArea);
+  };
   GeneratedParts result;
   for (std::size_t t = 0; t < todo.size(); ++t) {
     const int k = todo[t];
@@ -413,7 +422,8 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
                         boxEdited(segmentation.parts[uk].box, faceBoxes[uk], tolerance);
     if (options.keepVisibleSurface && !edited) {
       part.mesh = detail::facesWithLabel(mesh, segmentation.faceLabels, k);
-      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden, inside);
+      capPart = k;
+      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden, inside, beyond);
     }
     if (!kept) {
       if (!field)
