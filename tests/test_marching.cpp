@@ -145,6 +145,29 @@ class TestMarching : public QObject {
     QCOMPARE(m.faceArea(0), 0.5);  // the same triangles, renumbered
   }
 
+  // Two tetrahedra meeting at one point through two vertices of the same
+  // position: each copy moves into its own fan, the faces stay, and a weld
+  // by position no longer joins them into a non-manifold vertex.
+  void separatesCoincidentVertices() {
+    Mesh bow;
+    bow.vertices = {{0, 0, 0}, {1, 0, 0},  {0, 1, 0},  {0, 0, 1},
+                    {0, 0, 0}, {-1, 0, 0}, {0, -1, 0}, {0, 0, -1}};
+    bow.faces = {{0, 2, 1}, {0, 1, 3}, {0, 3, 2}, {1, 2, 3},
+                 {4, 5, 6}, {4, 7, 5}, {4, 6, 7}, {5, 7, 6}};
+    QVERIFY(detail::isClosedManifold(bow));
+    Mesh moved = bow;
+    QCOMPARE(moved.separateCoincidentVertices(0.01f), std::size_t(2));
+    QCOMPARE(moved.faces, bow.faces);
+    QVERIFY(detail::isClosedManifold(moved));
+    QVERIFY(!(moved.vertices[0] == moved.vertices[4]));
+    // each copy went 1 % of the way to its ring's centre (1/3, 1/3, 1/3) or its mirror
+    QVERIFY(std::abs(moved.vertices[0].x - 0.01f / 3.f) < 1e-6f);
+    QVERIFY(std::abs(moved.vertices[4].x + 0.01f / 3.f) < 1e-6f);
+    for (std::uint32_t v : {1u, 2u, 3u, 5u, 6u, 7u}) QCOMPARE(moved.vertices[v], bow.vertices[v]);
+    // nothing coincides: nothing moves
+    QCOMPARE(moved.separateCoincidentVertices(), std::size_t(0));
+  }
+
   void detectsOpenAndNonManifold() {
     Mesh open;
     open.vertices = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};

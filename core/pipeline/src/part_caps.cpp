@@ -726,6 +726,9 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     closed.dropUnusedVertices(firstNew);  // caps and tubes tried and not taken
     if (!isClosedManifold(closed)) continue;
     if (capFaces) *capFaces = added.size();
+    // a vertex split where the part's border touched itself keeps one
+    // position for both copies: welded by position elsewhere it would pinch
+    closed.separateCoincidentVertices();
     result = std::move(closed);
     return true;
   }

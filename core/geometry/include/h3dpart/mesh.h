@@ -72,6 +72,12 @@ struct Mesh {
   // Drops the vertices no face uses and renumbers the faces; the first
   // `keepFirst` vertices keep their place (and their index) either way.
   void dropUnusedVertices(std::uint32_t keepFirst = 0);
+  // Moves apart vertices that share one position (a pinch: two fans of a
+  // closed part meeting at a point, kept as separate vertices): each goes
+  // `share` of the way toward the centre of its own one-ring. Programs that
+  // weld vertices by position would otherwise join them into a non-manifold
+  // vertex. The faces are unchanged. Returns the vertices moved.
+  std::size_t separateCoincidentVertices(float share = 0.01f);
 };
 
 // One output part: a mesh with a label and a display name.
