@@ -61,17 +61,23 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    nodes on the path from the whole shape down to the leaf under a click are
    nested masks, from the automatic part under the click (the first node on
    the path whose cut the automatic thresholds would not take) down to ever
-   finer pieces of it. Each is scored by its expected IoU with the part a
-   person means (click_scores: a logistic function of 11 scale-free node
-   features and their squares: the Ncut of the cut that made it and that
-   cut's ratio to the same cut on plain edge counts, the node's own cheapest
-   cut, its share of the samples and of its parent's, its depth below the
-   automatic part, ...); the click gets the best one, and that expected IoU
-   as its score. Its 23 weights (and the features' means and spreads) are a
-   least-squares fit on the clicks of the PSB dev split (models/tune_prompt.py,
-   torch seed 0; cross-validated on held-out halves of the categories: 0.632
-   against 0.617 for the automatic part, in-process); nothing in them names a
-   category.
+   finer pieces of it, each with an expected IoU (click_scores: a logistic
+   function of 11 scale-free node features and their squares, fitted by
+   models/tune_prompt.py fit). Further candidates grow from the click
+   (h3d_prompt.py): personalized PageRank on the patch graph from the
+   click's patch, three restart probabilities, and along each the sweep cut
+   of least conductance in each of 8 size windows (a local cluster that
+   stops at the weakest boundary of its scale: a small part hanging off a
+   big one, which the tree may only cut together with its neighbours). Every
+   candidate is ranked by a linear score of its features (size, conductance,
+   its ratio to the plain-count conductance, overlap with the automatic part
+   and with the other kinds' candidates, how deep the click lies in it, the
+   tree's expected IoU) and their squares, one weight set per kind
+   (h3d_prompt.PROMPT_RANK: softmax over a click's candidates, expected IoU
+   maximized, on the PSB dev split's clicks, torch seed 0; cross-validated
+   on held-out halves of the categories); the click gets the best one, its
+   score mapped to an expected IoU by a fitted logistic. Nothing in them
+   names a category.
 
 Tuning of the automatic cuts (no fitted weights; a handful of scale-free
 thresholds tried by hand, the same for every mesh). Earlier session: a Python driver, 20k samples per
@@ -122,6 +128,8 @@ import torch
 from torch import Tensor, nn
 
 from h3d_models import cell_runs, grid_cells, surface_cell
+from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha, rank_design,
+                        sweep_bounds, sweep_sets)
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
 # mean and spread of the 22 node features, their weights, the bias.
@@ -548,6 +556,7 @@ class Segmenter(nn.Module):
              rim],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
+        self.register_buffer("prompt_rank", torch.tensor(PROMPT_RANK, dtype=torch.float64))
 
     def forward(self, points: Tensor, normals: Tensor, prompts: Tensor) -> Tuple[Tensor, Tensor]:
         n_all = points.shape[0]
@@ -557,15 +566,18 @@ class Segmenter(nn.Module):
             return masks, torch.ones(masks.shape[0], device=dev)
         p = prompts.shape[0]
         if p > 0:
-            plab, anc, parent, bval, bratio, cval, nsize = self.prompt_tree(points, normals)
-            nearest = torch.cdist(prompts, points).argmin(dim=1)
-            on_path = anc[plab[nearest]]                                      # [P,V]
-            score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
-            pick = torch.where(on_path & (score > 0), score, torch.full_like(score, -1.0))
-            best, chosen = pick.max(dim=1)
-            masks = anc[:, chosen].t()[:, plab].to(torch.float32)
-            return masks, best.clamp(0.0, 1.0)
-        (part_of, part_score, _, _, _, _, _), lab, sub = self.tree(points, normals, 1.0, 1.0)
+            sets, kinds, valid, feats, lab, sub = self.prompt_candidates(points, normals, prompts)
+            rm = self.prompt_rank
+            c = sets.shape[1]
+            x = rank_design(feats.reshape(p * c, feats.shape[2]), kinds.reshape(-1), len(ppr_alpha()) + 1)
+            nf = x.shape[1]
+            z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c).to(torch.float32)
+            z = torch.where(valid, z, torch.full_like(z, -1e30))
+            best, chosen = z.max(dim=1)
+            pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
+            masks = self.spread_rows(points, sub, pick[:, lab])
+            return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
+        (part_of, part_score, _, _, _, _, _), lab, sub, _, _ = self.tree(points, normals, 1.0, 1.0)
         plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
@@ -573,25 +585,37 @@ class Segmenter(nn.Module):
         return masks, part_score
 
     def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
-             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor]:
+             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor, Tensor]:
         """The cut tree over an even subsample of at most max_points samples
-        (cut_tree's outputs, the patch of every subsample point, the subsample)."""
+        (cut_tree's outputs, the patch of every subsample point, the
+        subsample, and the subsample's k-NN graph: neighbours [n,k] and
+        affinities [n,k], 0 for no edge)."""
         n_all = points.shape[0]
         g = min(n_all, max(int(self.params[12].item()), 64))
         sub = torch.div(torch.arange(g, device=points.device) * n_all, g, rounding_mode="floor")
-        t, lab = self.part_labels(points[sub], normals[sub], scale, scale_min)
-        return t, lab, sub
+        t, lab, idx, aff = self.part_labels(points[sub], normals[sub], scale, scale_min)
+        return t, lab, sub, idx, aff
 
     def spread(self, points: Tensor, sub: Tensor, labels: Tensor) -> Tensor:
         """Every sample takes the label of its nearest subsample point."""
         if sub.shape[0] == points.shape[0]:
             return labels
+        return labels[self.nearest_sub(points, sub)]
+
+    def spread_rows(self, points: Tensor, sub: Tensor, rows: Tensor) -> Tensor:
+        """spread for every row of rows [R, subsample] at once."""
+        if sub.shape[0] == points.shape[0]:
+            return rows
+        return rows[:, self.nearest_sub(points, sub)]
+
+    def nearest_sub(self, points: Tensor, sub: Tensor) -> Tensor:
+        """The nearest subsample point of every sample."""
         nd, ni = cell_knn(points, points[sub], 1, surface_cell(points[sub], 1))
         ni = ni[:, 0]
         lost = torch.nonzero(~torch.isfinite(nd[:, 0])).reshape(-1)
         if lost.shape[0] > 0:
             ni[lost] = torch.cdist(points[lost], points[sub]).argmin(dim=1)
-        return labels[ni]
+        return ni
 
     @torch.jit.export
     def prompt_tree(self, points: Tensor, normals: Tensor
@@ -601,8 +625,16 @@ class Segmenter(nn.Module):
         the leaves' ancestor matrix [K,V] (a leaf is its own ancestor), and
         per node its parent, the boundary Ncut, its ratio, the node's own
         lowest Ncut and its share of the samples."""
+        t, _ = self.prompt_tree_graph(points, normals)
+        return t
+
+    def prompt_tree_graph(self, points: Tensor, normals: Tensor
+                          ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor],
+                                     Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]]:
+        """prompt_tree's outputs and (every patch's leaf, every subsample
+        point's patch, the subsample, its k-NN graph: neighbours, affinities)."""
         dev = points.device
-        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub = self.tree(
+        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub, idx, aff = self.tree(
             points, normals, float(self.params[16].item()), float(self.params[18].item()))
         plab = self.spread(points, sub, part_of[lab])
         kparts = leaf_node.shape[0]
@@ -617,7 +649,59 @@ class Segmenter(nn.Module):
                 v = par[v]
         count = torch.bincount(plab, minlength=kparts).to(torch.float32)
         nsize = (count.unsqueeze(1) * anc.to(torch.float32)).sum(0) / float(points.shape[0])
-        return plab, anc, parent, bval, bratio, cval, nsize
+        return (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff)
+
+    @torch.jit.export
+    def prompt_candidates(self, points: Tensor, normals: Tensor, prompts: Tensor
+                          ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """Every click's candidates (h3d_prompt: the tree nodes on its path
+        from the automatic part down, then the grown sets of each ppr_alpha()):
+        their patch sets [P,C,M] (padded; `valid` [P,C]), kinds [P,C],
+        features [P,C,F], and the subsample's patches and the subsample
+        (a candidate's samples: sets[p, c][lab] on the subsample, spread)."""
+        dev = points.device
+        (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff) = self.prompt_tree_graph(
+            points, normals)
+        nearest = torch.cdist(prompts, points).argmin(dim=1)
+        on_path = anc[plab[nearest]]                                      # [P,V]
+        score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
+        m = part_of.shape[0]
+        w, w0, deg, deg0, size = patch_graphs(lab, idx, aff, m)
+        spts = points[sub]
+        dist = torch.cdist(prompts, spts)                                 # [P,n]
+        seeds = lab[dist.argmin(dim=1)]
+        grown: List[Tensor] = []
+        alphas = ppr_alpha()
+        for alpha in alphas:
+            grown.append(sweep_sets(w, size, patch_ppr(w, seeds, alpha)))
+        nb = len(sweep_bounds()) - 1
+        node_sets = anc[part_of].t()                                      # [V,M] the patches of each node
+        p = prompts.shape[0]
+        cand = on_path & (score > 0)
+        ntree = int(cand.sum(1).max().item())
+        cmax = ntree + nb * len(alphas)
+        sets = torch.zeros(p, cmax, m, dtype=torch.bool, device=dev)
+        kinds = torch.zeros(p, cmax, dtype=torch.long, device=dev)
+        valid = torch.zeros(p, cmax, dtype=torch.bool, device=dev)
+        feats = torch.zeros(p, cmax, n_base() + 1, dtype=torch.float64, device=dev)
+        big = torch.full([m], 1e9, dtype=torch.float32, device=dev)
+        for c in range(p):
+            nodes = torch.nonzero(cand[c]).reshape(-1)
+            t = nodes.shape[0]
+            kind = torch.cat([torch.zeros(t, dtype=torch.long, device=dev)]
+                             + [torch.full([nb], a + 1, dtype=torch.long, device=dev) for a in range(len(alphas))])
+            cs = torch.cat([node_sets[nodes]] + [g[c] for g in grown], 0)
+            ts = torch.cat([score[c, nodes], torch.zeros(kind.shape[0] - t, device=dev)])
+            auto = int(torch.argmax(nsize[nodes]).item())
+            pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
+            pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
+            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax)
+            k = kind.shape[0]
+            sets[c, :k] = cs
+            kinds[c, :k] = kind
+            valid[c, :k] = True
+            feats[c, :k] = f
+        return sets, kinds, valid, feats, lab, sub
 
     def click_scores(self, on_path: Tensor, anc: Tensor, parent: Tensor, bval: Tensor, bratio: Tensor,
                      cval: Tensor, nsize: Tensor) -> Tensor:
@@ -666,11 +750,11 @@ class Segmenter(nn.Module):
         # candidates: the automatic part under the click and the nodes under it
         return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
-    def part_labels(self, points: Tensor, normals: Tensor, scale: float,
-                    scale_min: float) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor]:
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
+                    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor]:
         """The cut tree of the patch graph (see cut_tree; thresholds tau and
-        tau_neck times `scale`, the least part size times `scale_min`) and
-        every point's patch."""
+        tau_neck times `scale`, the least part size times `scale_min`),
+        every point's patch, and the point graph (neighbours, affinities)."""
         n = points.shape[0]
         dev = points.device
         k = min(int(self.params[0].item()), n - 1)
@@ -782,5 +866,6 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
-        return cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
-                        float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item())), lab
+        t = cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
+                     float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item()))
+        return t, lab, idx, aff

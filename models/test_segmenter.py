@@ -11,6 +11,7 @@ import unittest
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import h3d_prompt as hp  # noqa: E402
 import h3d_segmenter as hs  # noqa: E402
 from h3d_models import surface_cell  # noqa: E402
 
@@ -307,6 +308,71 @@ class Segmenter(unittest.TestCase):
         self.assertTrue(bool((masks[:, :3].diagonal() == 1).all()))
 
 
+def two_cliques(a, b, link):
+    """A dense patch graph of two cliques (a and b patches, inner weight 1)
+    joined by one edge of weight `link`."""
+    m = a + b
+    w = torch.zeros(m, m, dtype=torch.float64)
+    w[:a, :a] = 1.0
+    w[a:, a:] = 1.0
+    w.fill_diagonal_(0.0)
+    w[a - 1, a] = w[a, a - 1] = link
+    return w
+
+
+class GrownCandidates(unittest.TestCase):
+    """The click's grown candidates (h3d_prompt): PageRank sweeps on the patch graph."""
+
+    def test_pagerank_is_a_distribution_peaked_at_the_seed(self):
+        w = two_cliques(6, 10, 0.05)
+        q = hp.patch_ppr(w, torch.tensor([0, 12]), 0.1)
+        p = q * w.sum(1).unsqueeze(1)
+        self.assertTrue(torch.allclose(p.sum(0), torch.ones(2, dtype=torch.float64), atol=1e-9))
+        self.assertEqual(int(p[:, 0].argmax()), 0)
+        self.assertEqual(int(p[:, 1].argmax()), 12)
+        # the walk stays mostly on the seed's side of the weak link
+        self.assertGreater(float(p[:6, 0].sum()), 0.8)
+
+    def test_sweep_stops_at_the_weak_link(self):
+        w = two_cliques(6, 30, 0.05)
+        size = torch.ones(36, dtype=torch.float64)
+        sets = hp.sweep_sets(w, size, hp.patch_ppr(w, torch.tensor([2]), 0.02))
+        bounds = hp.sweep_bounds()
+        self.assertEqual(sets.shape, (1, len(bounds) - 1, 36))
+        # the window holding 6 of 36 patches (0.167) gives exactly the small clique
+        win = [i for i in range(len(bounds) - 1) if bounds[i] <= 6 / 36 < bounds[i + 1]][0]
+        self.assertTrue(bool(sets[0, win, :6].all()))
+        self.assertFalse(bool(sets[0, win, 6:].any()))
+        # every set holds the seed
+        self.assertTrue(bool(sets[0, :, 2].all()))
+
+    def test_features_of_a_candidate(self):
+        w = two_cliques(6, 30, 0.05)
+        m = 36
+        size = torch.ones(m, dtype=torch.float64)
+        deg = w.sum(1) + 2.0                      # 2: each patch's inner edges
+        w0 = (w > 0).to(torch.float64)
+        deg0 = w0.sum(1) + 2.0
+        sets = torch.zeros(2, m, dtype=torch.bool)
+        sets[0] = True                            # the whole shape: the automatic part
+        sets[1, :6] = True                        # the small clique
+        kind = torch.tensor([0, 1])
+        dist = torch.arange(m, dtype=torch.float64) * 0.01
+        f = hp.candidate_features(sets, kind, torch.tensor([0.7, 0.0]), 0, w, w0, deg, deg0, size, dist, dist)
+        self.assertEqual(f.shape, (2, hp.n_base() + 1))
+        self.assertAlmostEqual(float(f[1, 0]), math.log(6 / 36), places=6)
+        vol = float(deg[:6].sum())
+        self.assertAlmostEqual(float(f[1, 1]), math.log(0.05 / vol + 1e-3), places=6)
+        self.assertAlmostEqual(float(f[1, 2]), (0.05 / vol) / (1.0 / float(deg0[:6].sum())), places=6)
+        self.assertAlmostEqual(float(f[1, 4]), 6 / 36, places=6)      # IoU with the automatic part
+        self.assertAlmostEqual(float(f[1, 6]), 6 / 36, places=6)      # best overlap with another kind
+        self.assertAlmostEqual(float(f[0, 9]), math.log(0.7 / 0.3), places=6)
+        self.assertEqual(float(f[1, 9]), 0.0)
+        x = hp.rank_design(f, kind, len(hp.ppr_alpha()) + 1)
+        self.assertEqual(x.shape, (2, hp.N_DESIGN))
+        self.assertEqual(len(hp.PROMPT_RANK), 3 * hp.N_DESIGN + 2)
+
+
 class Prompts(unittest.TestCase):
     """Clicks on a smooth-joined capsule figure (no crease where the limbs join)."""
 
@@ -333,6 +399,34 @@ class Prompts(unittest.TestCase):
             self.assertGreater(iou, 0.6, f"limb {k}: IoU {iou:.3f}")
             # the mask holds the click
             self.assertTrue(bool(mk[torch.cdist(clicks[row:row + 1], p).argmin()]))
+
+    def test_a_click_on_a_small_feature_returns_it_not_its_part(self):
+        # a short stub (about 1 % of the area) on the figure's body, smooth-joined
+        prims = capsule_figure() + [capsule((0, 0.2, 0.8), (0, 0.55, 0.8), 0.05)]
+        p, n, lab = smooth_union_samples(prims, 0.04, 20000, seed=1)
+        stub = lab == 6
+        body = lab == 0
+        tip = p[stub][p[stub][:, 1].argmax()].unsqueeze(0)
+        masks, scores = self.model(p, n, tip)
+        mk = masks[0] > 0.5
+        iou = float((mk & stub).sum()) / float((mk | stub).sum())
+        self.assertGreater(iou, 0.6, f"stub: IoU {iou:.3f}")
+        self.assertLess(float((mk & body).sum()) / float(body.sum()), 0.05)
+
+    def test_every_click_gets_candidates_of_each_kind(self):
+        clicks = self.p[torch.tensor([0, 5000, 10000])]
+        sets, kinds, valid, feats, lab, sub = self.model.prompt_candidates(self.p, self.n, clicks)
+        self.assertEqual(sets.shape[0], 3)
+        self.assertEqual(lab.shape[0], sub.shape[0])
+        seed_patch = lab[torch.cdist(clicks, self.p[sub]).argmin(dim=1)]
+        for c in range(3):
+            k = kinds[c][valid[c]]
+            for kind in range(len(hp.ppr_alpha()) + 1):
+                self.assertTrue(bool((k == kind).any()))
+            # the grown candidates hold the click's patch
+            grown = sets[c][valid[c] & (kinds[c] > 0)]
+            self.assertTrue(bool(grown[:, seed_patch[c]].all()))
+            self.assertTrue(bool(torch.isfinite(feats[c][valid[c]]).all()))
 
     def test_click_scores_are_expected_ious(self):
         plab, anc, parent, bval, bratio, cval, nsize = self.model.prompt_tree(self.p, self.n)

@@ -4,6 +4,8 @@
   /usr/bin/python3 models/tune_prompt.py dump PSB_DIR "NAME=VALUE,..." IDS|"" OUT.npz
   /usr/bin/python3 models/tune_prompt.py score OUT.npz [OUT2.npz ...]
   /usr/bin/python3 models/tune_prompt.py fit PSB_DIR OUT.npz [OUT2.npz ...]
+  /usr/bin/python3 models/tune_prompt.py rank-dump PSB_DIR IDS|"" OUT.npz
+  /usr/bin/python3 models/tune_prompt.py rank PSB_DIR OUT.npz [OUT2.npz ...]
 
 `dump` samples every mesh as models/tune_inprocess.py does (20k samples,
 numpy seed 0) and draws the same clicks (one random face per human segment,
@@ -22,6 +24,18 @@ and of the best node on its path (an oracle: the ceiling of any choice).
 a logistic least-squares fit of each candidate's IoU on its node features
 and their squares), first on one half of the categories and tested on the
 other (both ways), then on all, and prints the weights to paste.
+
+`rank-dump` stores, for every click (the same clicks), every candidate of
+the segmenter's prompt_candidates (the tree nodes from the automatic part
+down and the grown PageRank sweep sets, h3d_prompt.py) with its kind, its
+features and its area-weighted IoU with the clicked human segment. `rank`
+fits the ranking model (PROMPT_RANK in h3d_prompt.py: per kind, a linear
+score of the features and their squares; loss: minus the expected IoU of a
+softmax choice among each click's candidates, clicks weighted as the
+benchmark averages them, L-BFGS, torch seed 0, l2 1e-4) on one half of the
+categories and tests it on the other (both ways: the held-out figures),
+then fits on all, fits the logistic map of the best score to its IoU, and
+prints the numbers to paste.
 """
 import os
 import sys
@@ -215,7 +229,193 @@ def cross_fit(paths, psb):
     print("]")
 
 
+def rank_dump(psb, ids, out):
+    os.environ['PSB_DIR'] = psb
+    import tune_inprocess as T
+    import h3d_segmenter
+    from scipy.spatial import cKDTree
+    torch.set_num_threads(1)
+    m = torch.jit.script(h3d_segmenter.Segmenter().eval())
+    ids = [int(x) for x in ids.split(',')] if ids else T.S.ids_of(psb, None)
+    rows = {k: [] for k in ('key', 'kind', 'feat', 'iou')}
+    for i in ids:
+        V, F, area = T.S.read_off(f"{psb}/off/{i}.off")
+        hs = [T.S.read_labels(h, len(F)) for h in T.S.humans(psb, i)]
+        P, N, fi, ctr, sc = T.sample(V, F, 20000)
+        cen = (V[F].mean(1) - ctr) * sc
+        rng = np.random.default_rng(i)
+        clicks, pts = [], []
+        for hi, h in enumerate(hs):
+            for s in np.unique(h):
+                faces = np.nonzero(h == s)[0]
+                f = faces[rng.integers(len(faces))]
+                clicks.append((hi, s))
+                pts.append(cen[f])
+        with torch.jit.optimized_execution(False), torch.no_grad():
+            sets, kinds, valid, feats, lab, sub = m.prompt_candidates(
+                torch.tensor(P, dtype=torch.float32), torch.tensor(N, dtype=torch.float32),
+                torch.tensor(np.array(pts), dtype=torch.float32))
+        sets, kinds, valid, feats = sets.numpy(), kinds.numpy(), valid.numpy(), feats.numpy()
+        lab, sub = lab.numpy(), sub.numpy()
+        _, near = cKDTree(P[sub]).query(P)            # every sample's subsample point
+        # a face is inside a mask when more than half of its samples are (else its nearest sample decides)
+        tree = cKDTree(P)
+        has = np.zeros(len(F), bool)
+        has[fi] = True
+        emp = np.nonzero(~has)[0]
+        _, j = tree.query(cen[emp])
+        fr = np.concatenate([fi, emp])
+        sc_ = np.concatenate([np.arange(len(P)), j])
+        cnt = np.bincount(fr, minlength=len(F))
+        for c, (hi, s) in enumerate(clicks):
+            g = hs[hi] == s
+            k = int(valid[c].sum())
+            ms = sets[c, :k][:, lab][:, near]                         # [k, samples]
+            fv = np.zeros((len(F), k))
+            np.add.at(fv, fr, ms[:, sc_].T.astype(np.float64))
+            fm = 2 * fv > cnt[:, None]
+            inter = (area[:, None] * (fm & g[:, None])).sum(0)
+            uni = (area[:, None] * (fm | g[:, None])).sum(0)
+            rows['key'].append(np.tile([i, hi, s, c], (k, 1)))
+            rows['kind'].append(kinds[c, :k])
+            rows['feat'].append(feats[c, :k])
+            rows['iou'].append(np.where(uni > 0, inter / np.maximum(uni, 1e-30), 0.0))
+        print(i, T.S.category(i), len(clicks), flush=True)
+    np.savez(out, **{k: np.concatenate(v) for k, v in rows.items()})
+
+
+def rank_groups(d):
+    key = d['key']
+    _, start = np.unique(key[:, [0, 3]], axis=0, return_index=True)
+    start = np.sort(start)
+    return start, np.append(start[1:], len(key))
+
+
+def rank_fit(d, train, l2=1e-4, seed=0):
+    """The ranking model fitted on the clicks of the meshes in `train`."""
+    import h3d_prompt
+    torch.manual_seed(seed)
+    sel = np.isin(d['key'][:, 0], list(train))
+    key = d['key'][sel]
+    x = h3d_prompt.rank_design(torch.tensor(d['feat'][sel]), torch.tensor(d['kind'][sel]),
+                               len(h3d_prompt.ppr_alpha()) + 1)
+    y = torch.tensor(d['iou'][sel])
+    _, grp = np.unique(key[:, [0, 3]], axis=0, return_inverse=True)
+    ng = int(grp.max()) + 1
+    # a click's weight: 1 / its human's segments / its mesh's humans (then meshes alike)
+    ck = np.zeros((ng, 3))
+    ck[grp] = key[:, :3]
+    wc = np.zeros(ng)
+    for i in np.unique(ck[:, 0]):
+        on = ck[:, 0] == i
+        humans = np.unique(ck[on, 1])
+        for h in humans:
+            hh = on & (ck[:, 1] == h)
+            wc[hh] = 1.0 / hh.sum() / len(humans)
+    wc = torch.tensor(wc / wc.sum())
+    g = torch.tensor(grp)
+    mu = x.mean(0)
+    sd = x.std(0) + 1e-6
+    xn = (x - mu) / sd
+    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=500)
+
+    def closure():
+        opt.zero_grad()
+        z = xn @ w
+        zmax = torch.zeros(ng, dtype=z.dtype).scatter_reduce(0, g, z.detach(), 'amax', include_self=False)
+        e = torch.exp(z - zmax[g])
+        den = torch.zeros(ng, dtype=z.dtype).index_add(0, g, e)
+        num = torch.zeros(ng, dtype=z.dtype).index_add(0, g, e * y)
+        loss = -(wc * num / den).sum() + l2 * (w * w).sum()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    return mu.numpy(), sd.numpy(), w.detach().numpy()
+
+
+def rank_eval(d, ids, model):
+    """Mean IoU of the best-scored candidates of the clicks of `ids` (as the
+    benchmark averages) and the (best score, its IoU) pairs."""
+    import h3d_prompt
+    mu, sd, w = model
+    start, end = rank_groups(d)
+    per = {}
+    pairs = []
+    x = h3d_prompt.rank_design(torch.tensor(d['feat']), torch.tensor(d['kind']),
+                               len(h3d_prompt.ppr_alpha()) + 1).numpy()
+    z = ((x - mu) / sd) @ w
+    for s, e in zip(start, end):
+        i, hi = int(d['key'][s, 0]), int(d['key'][s, 1])
+        if i not in ids:
+            continue
+        j = s + int(np.argmax(z[s:e]))
+        per.setdefault(i, {}).setdefault(hi, []).append(d['iou'][j])
+        pairs.append((z[j], d['iou'][j]))
+    return float(np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()])), np.array(pairs)
+
+
+def rank_cross(psb, paths):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("psb_score", os.path.join(psb, "score.py"))
+    S = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(S)
+    parts = [dict(np.load(p)) for p in paths]
+    d = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    ids = sorted(set(int(i) for i in d['key'][:, 0]))
+    cats = sorted(set(S.category(i) for i in ids))
+    start, end = rank_groups(d)
+
+    def base(pick):
+        per = {}
+        for s, e in zip(start, end):
+            per.setdefault(int(d['key'][s, 0]), {}).setdefault(int(d['key'][s, 1]), []).append(pick(s, e))
+        return float(np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()]))
+    tree_best = base(lambda s, e: d['iou'][s:e][d['kind'][s:e] == 0].max())
+    oracle = base(lambda s, e: d['iou'][s:e].max())
+    # the tree scorer alone (the previous rule): the tree candidate of the highest tree score
+    prev = base(lambda s, e: d['iou'][s + int(np.argmax(np.where(d['kind'][s:e] == 0, d['feat'][s:e, -1], -1e9)))])
+    print(f"{len(ids)} meshes: tree scorer alone {prev:.3f}, best tree candidate {tree_best:.3f}, "
+          f"best candidate (oracle) {oracle:.3f}")
+    tot = 0.0
+    for half in (cats[0::2], cats[1::2]):
+        test = {i for i in ids if S.category(i) in half}
+        model = rank_fit(d, set(ids) - test)
+        v, _ = rank_eval(d, test, model)
+        tot += v * len(test)
+        print(f"held-out {','.join(half)}: {v:.3f}")
+    print(f"cross-validated (category halves) {tot / len(ids):.3f}")
+    model = rank_fit(d, set(ids))
+    v, pairs = rank_eval(d, set(ids), model)
+    # the logistic map of the best score to its IoU (least squares)
+    a = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
+    zt = torch.tensor(pairs[:, 0])
+    yt = torch.tensor(pairs[:, 1])
+    opt = torch.optim.LBFGS([a], max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((torch.sigmoid(a[0] * zt + a[1]) - yt) ** 2).mean()
+        loss.backward()
+        return loss
+    opt.step(closure)
+    print(f"fit on all: {v:.3f}; score map sigmoid({a[0].item():.4g} z + {a[1].item():.4g})")
+    mu, sd, w = model
+    print("PROMPT_RANK = [")
+    for name, vals in (("mu", mu), ("sd", sd), ("w", w), ("score map", a.detach().numpy())):
+        print(f"    # {name}")
+        for s in range(0, len(vals), 10):
+            print("    " + ", ".join(f"{x:.6g}" for x in vals[s:s + 10]) + ",")
+    print("]")
+
+
 if __name__ == '__main__':
+    if sys.argv[1] == 'rank-dump':
+        rank_dump(sys.argv[2], sys.argv[3], sys.argv[4])
+        sys.exit(0)
+    if sys.argv[1] == 'rank':
+        rank_cross(sys.argv[2], sys.argv[3:])
+        sys.exit(0)
     if sys.argv[1] == 'dump':
         dump(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     elif sys.argv[1] == 'fit':
