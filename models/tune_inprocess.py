@@ -48,6 +48,16 @@ def faces_from(lab, fi, nf, tree, cen):
     out[~has] = lab[j]
     return out
 
+def draw_clicks(hs, rng):
+    """The benchmark's clicks: for each human segmentation and each of its
+    segments, one face drawn at random inside it. Yields ((human, segment),
+    face) in a fixed order, so a seeded rng gives the same clicks everywhere."""
+    for hi, h in enumerate(hs):
+        for s in np.unique(h):
+            faces = np.nonzero(h == s)[0]
+            yield (hi, s), faces[rng.integers(len(faces))]
+
+
 def run(kw, ids, prompt=True, n=20000, verbose=False):
     torch.set_num_threads(1)
     m = torch.jit.script(h3d_segmenter.Segmenter(**kw).eval())
@@ -62,10 +72,8 @@ def run(kw, ids, prompt=True, n=20000, verbose=False):
         clicks, pts = [], []
         rng = np.random.default_rng(i)
         if prompt:
-            for hi, h in enumerate(hs):
-                for s in np.unique(h):
-                    faces = np.nonzero(h == s)[0]; f = faces[rng.integers(len(faces))]
-                    clicks.append((hi, s)); pts.append(cen[f])
+            for click, f in draw_clicks(hs, rng):
+                clicks.append(click); pts.append(cen[f])
         Pt = torch.tensor(P, dtype=torch.float32); Nt = torch.tensor(N, dtype=torch.float32)
         with torch.jit.optimized_execution(False), torch.no_grad():
             masks, _ = m(Pt, Nt, torch.zeros(0, 3))

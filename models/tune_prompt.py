@@ -94,19 +94,17 @@ def dump(psb, variant, ids, out):
                 depth[v] = above.sum() - 1
         rng = np.random.default_rng(i)
         cur = T.S.category(i)
-        for hi, h in enumerate(hs):
-            for s in np.unique(h):
-                faces = np.nonzero(h == s)[0]
-                f = faces[rng.integers(len(faces))]
-                _, js = tree.query(cen[f])
-                leaf = plab[js]
-                g = h == s
-                for v in np.nonzero(anc[leaf])[0]:
-                    fl = inside[:, v]
-                    u = area[fl | g].sum()
-                    iou = area[fl & g].sum() / u if u > 0 else 0.0
-                    rows.append((i, hi, s, v, float(bval[v]), float(bratio[v]), float(cval[v]),
-                                 float(nsize[v]), depth[v], iou))
+        for (hi, s), f in T.draw_clicks(hs, rng):
+            h = hs[hi]
+            _, js = tree.query(cen[f])
+            leaf = plab[js]
+            g = h == s
+            for v in np.nonzero(anc[leaf])[0]:
+                fl = inside[:, v]
+                u = area[fl | g].sum()
+                iou = area[fl & g].sum() / u if u > 0 else 0.0
+                rows.append((i, hi, s, v, float(bval[v]), float(bratio[v]), float(cval[v]),
+                             float(nsize[v]), depth[v], iou))
         print(i, cur, K, NV, flush=True)
     a = np.array(rows, dtype=np.float64)
     np.savez(out, rows=a, variant=variant)
@@ -245,12 +243,9 @@ def rank_dump(psb, ids, out):
         cen = (V[F].mean(1) - ctr) * sc
         rng = np.random.default_rng(i)
         clicks, pts = [], []
-        for hi, h in enumerate(hs):
-            for s in np.unique(h):
-                faces = np.nonzero(h == s)[0]
-                f = faces[rng.integers(len(faces))]
-                clicks.append((hi, s))
-                pts.append(cen[f])
+        for click, f in T.draw_clicks(hs, rng):
+            clicks.append(click)
+            pts.append(cen[f])
         with torch.jit.optimized_execution(False), torch.no_grad():
             sets, kinds, valid, feats, lab, sub = m.prompt_candidates(
                 torch.tensor(P, dtype=torch.float32), torch.tensor(N, dtype=torch.float32),
