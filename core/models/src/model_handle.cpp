@@ -106,6 +106,7 @@ std::vector<Tensor> ModelHandle::run(const std::string& component,
   const std::uint64_t runBytes = m.package.manifest.estimatedRunBytes;
   std::vector<Tensor> outputs;
   auto attempt = [&] {
+    std::lock_guard<std::mutex> running(m.runMutex);
     impl.arrange(index_,
                  [&](std::vector<std::size_t>& entering, std::vector<std::size_t>&) {
                    if (m.comps[found].where != Where::Device) entering.push_back(found);
