@@ -62,6 +62,8 @@ void ModelHandle::enterStage(const std::string& stage) {
   Model& m = *impl.models[index_];
   const StageSpec* spec = m.package.manifest.stage(stage);
   if (!spec) throw ModelError("model " + m.name + ": no stage \"" + stage + "\"");
+  // A stage change may take another handle's component off the device: not mid-run.
+  std::lock_guard<std::mutex> running(m.runMutex);
   impl.arrange(
       index_,
       [&](std::vector<std::size_t>& entering, std::vector<std::size_t>& leaving) {
@@ -162,6 +164,8 @@ std::vector<Tensor> ModelHandle::run(const std::string& component,
       throw OutOfMemoryError("model " + m.name + ": out of memory while running on " +
                              impl.exec->deviceName() +
                              " after unloading every other model: " + e.what());
+    // Moving to the CPU takes every component off the device: no other run may be in flight.
+    std::lock_guard<std::mutex> running(m.runMutex);
     {
       std::unique_lock<std::mutex> lock(impl.mutex);
       impl.cv.wait(lock, [&] { return !m.busy; });

@@ -65,9 +65,10 @@ struct Model {
   ModelState transient = ModelState::Unloaded;  // Loading/Unloading while busy
   double progress = 0.0;
   int handles = 0;
-  // Held by a run from placing its component to the end of the call: two
-  // handles of one staged model must not move each other's component off
-  // the device mid-run (the second run waits; they would share it anyway).
+  // Held by a run from placing its component to the end of the call, and by
+  // a stage change and the CPU fallback, which take components off the
+  // device: two handles of one staged model must not move each other's
+  // component mid-run (the second waits; they would share it anyway).
   std::mutex runMutex;
   bool pendingUnload = false;
   bool pendingDrop = false;
