@@ -1,6 +1,7 @@
 // h3dpart-runner: serves a TorchExecutor over the runner protocol
 // (core/models/include/h3dpart/runner_protocol.h) on the socket it was given.
 #include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -68,6 +69,17 @@ void tuneAllocator() {
   ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
   ::mallopt(M_TOP_PAD, 16 << 20);
 }
+
+// LibTorch's warnings (an operator "in beta", a deprecated call) speak to the
+// model's author, not to the user: the runner's stderr is the user's terminal.
+// They are shown with H3DPART_TORCH_WARNINGS=1.
+class QuietTorchWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
+    static const bool shown = std::getenv("H3DPART_TORCH_WARNINGS") != nullptr;
+    if (shown) std::fprintf(stderr, "h3dpart-runner: torch warning: %s\n", msg.c_str());
+  }
+};
 
 class Server {
  public:
@@ -208,6 +220,8 @@ int main(int argc, char** argv) {
   }
   if (fd < 0) return usage();
   tuneAllocator();
+  static QuietTorchWarnings quiet;
+  c10::Warning::set_warning_handler(&quiet);
   // Dies with its parent process: a watch on the parent pid (and end of file
   // on the socket). Not PR_SET_PDEATHSIG: it fires when the *thread* that
   // forked the runner ends, which a batch worker or the engine thread may do
