@@ -76,7 +76,10 @@ void tuneAllocator() {
 class QuietTorchWarnings : public c10::WarningHandler {
  public:
   void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
-    static const bool shown = std::getenv("H3DPART_TORCH_WARNINGS") != nullptr;
+    static const bool shown = [] {
+      const char* v = std::getenv("H3DPART_TORCH_WARNINGS");
+      return v && std::strcmp(v, "1") == 0;
+    }();
     if (shown) std::fprintf(stderr, "h3dpart-runner: torch warning: %s\n", msg.c_str());
   }
 };
