@@ -229,6 +229,29 @@ class TestCli : public QObject {
     QVERIFY2(lastLine(r.err).startsWith("h3dpart: output "), qPrintable(r.err));
   }
 
+  // LibTorch warns on every segment (glog's "before InitGoogleLogging", an
+  // operator "in beta"); users see them only when they ask.
+  void torchWarningsOnlyWhenAsked_data() {
+    QTest::addColumn<QString>("setting");
+    QTest::addColumn<bool>("shown");
+    QTest::newRow("unset") << QString() << false;
+    QTest::newRow("0") << "0" << false;
+    QTest::newRow("1") << "1" << true;
+  }
+
+  void torchWarningsOnlyWhenAsked() {
+    QFETCH(QString, setting);
+    QFETCH(bool, shown);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("H3DPART_TORCH_WARNINGS");
+    if (!setting.isEmpty()) env.insert("H3DPART_TORCH_WARNINGS", setting);
+    const Result r = runProgram(kCli, {"segment", kSample, "-o", path("warn.glb"), "--quiet"}, env);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(r.err.contains("torch warning:"), shown);
+    QVERIFY2(!r.err.contains("InitGoogleLogging"), qPrintable(r.err));
+    if (!shown) QVERIFY2(r.err.trimmed().isEmpty(), qPrintable(r.err));
+  }
+
   void largeMeshWorks() {
     // A box refined to about 2M triangles, written as binary PLY.
     h3d::Mesh box;
