@@ -111,36 +111,10 @@ int runPipeline(const Options& options, const std::atomic<bool>& cancel) {
   }
 
   manager->resetPeak();
-  Segmentation seg;
-  if (auto given = givenParts(options, options.labelsIn, input, mesh, report)) {
-    seg = std::move(*given);
-  } else {
-    t = Clock::now();
-    SegmentOptions so;
-    so.seed = options.seed;
-    so.postprocess = options.postprocess;
-    seg = segment(mesh, *manager, so, progress);
-    stages["segment"] = secondsSince(t);
-  }
-
-  std::vector<PartMesh> parts;
-  if (options.command == "segment") {
-    parts = cutByLabels(mesh, seg);
-  } else {
-    t = Clock::now();
-    GenerateOptions go;
-    go.seed = options.seed;
-    go.resolution = options.resolution;
-    go.maxTriangles = options.maxTriangles;
-    go.keepVisibleSurface = !options.fieldOnly;
-    try {
-      parts = generate(mesh, seg, *manager, go, progress).parts;
-    } catch (const NoResultError& e) {
-      throw InputError(input.string(), e.what());
-    }
-    stages["generate"] = secondsSince(t);
-  }
-  if (parts.empty()) throw InputError(input.string(), "no part to write");
+  std::map<std::string, double> partStages;
+  auto [seg, parts] =
+      makeParts(options, options.labelsIn, input, mesh, report, *manager, progress, partStages);
+  for (const auto& [stage, seconds] : partStages) stages[stage] = seconds;
   progress.checkCancel();
 
   // Every output goes to a temporary first; they appear together or not at all.

@@ -80,6 +80,40 @@ Segmentation readLabels(const fs::path& file, const Mesh& mesh) {
   return seg;
 }
 
+PipelineParts makeParts(const Options& options, const fs::path& labels, const fs::path& input,
+                        const Mesh& mesh, const ImportReport& report, ModelManager& manager,
+                        Progress& progress, std::map<std::string, double>& stages) {
+  PipelineParts made;
+  if (auto given = givenParts(options, labels, input, mesh, report)) {
+    made.segmentation = std::move(*given);
+  } else {
+    const auto t = Clock::now();
+    SegmentOptions so;
+    so.seed = options.seed;
+    so.postprocess = options.postprocess;
+    made.segmentation = segment(mesh, manager, so, progress);
+    stages["segment"] = secondsSince(t);
+  }
+  if (options.command == "segment") {
+    made.parts = cutByLabels(mesh, made.segmentation);
+  } else {
+    const auto t = Clock::now();
+    GenerateOptions go;
+    go.seed = options.seed;
+    go.resolution = options.resolution;
+    go.maxTriangles = options.maxTriangles;
+    go.keepVisibleSurface = !options.fieldOnly;
+    try {
+      made.parts = generate(mesh, made.segmentation, manager, go, progress).parts;
+    } catch (const NoResultError& e) {
+      throw InputError(input.string(), e.what());
+    }
+    stages["generate"] = secondsSince(t);
+  }
+  if (made.parts.empty()) throw InputError(input.string(), "no parts found (nothing written)");
+  return made;
+}
+
 void stageLabels(OutputTransaction& outputs, const fs::path& file, const Segmentation& seg) {
   outputs.stage(file, [&](std::ostream& out) {
     std::string text;
@@ -115,33 +149,9 @@ JobResult runJob(const FileJob& job, const Options& options, ModelManager& manag
   result.triangles = mesh.faces.size();
   result.degenerateTriangles = report.degenerateFaces;
 
-  Segmentation seg;
-  if (auto given = givenParts(options, job.labelsIn, job.input.path, mesh, report)) {
-    seg = std::move(*given);
-  } else {
-    t = Clock::now();
-    SegmentOptions so;
-    so.seed = options.seed;
-    so.postprocess = options.postprocess;
-    seg = segment(mesh, manager, so, progress);
-    result.stages["segment"] = secondsSince(t);
-  }
+  auto [seg, parts] = makeParts(options, job.labelsIn, job.input.path, mesh, report, manager,
+                                progress, result.stages);
   result.partCount = seg.partCount();
-
-  std::vector<PartMesh> parts;
-  if (options.command == "segment") {
-    parts = cutByLabels(mesh, seg);
-  } else {
-    t = Clock::now();
-    GenerateOptions go;
-    go.seed = options.seed;
-    go.resolution = options.resolution;
-    go.maxTriangles = options.maxTriangles;
-    go.keepVisibleSurface = !options.fieldOnly;
-    parts = generate(mesh, seg, manager, go, progress).parts;
-    result.stages["generate"] = secondsSince(t);
-  }
-  if (parts.empty()) throw InputError(job.input.path.string(), "no parts found (nothing written)");
   result.outputParts = static_cast<int>(parts.size());
   progress.checkCancel();
 

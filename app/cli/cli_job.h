@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli_batch_plan.h"
 #include "cli_options.h"
@@ -47,6 +48,20 @@ Segmentation readLabels(const std::filesystem::path& file, const Mesh& mesh);
 std::optional<Segmentation> givenParts(const Options& options, const std::filesystem::path& labels,
                                        const std::filesystem::path& input, const Mesh& mesh,
                                        const ImportReport& report);
+
+// The parts options.command makes of `mesh`: the given ones (a labels file,
+// the file's objects) or the segmenter's, then cut by those labels
+// (`segment`) or generated closed; stage seconds go to `stages`. Throws
+// InputError naming `input` when nothing comes out.
+struct PipelineParts {
+  Segmentation segmentation;
+  std::vector<PartMesh> parts;
+};
+PipelineParts makeParts(const Options& options, const std::filesystem::path& labels,
+                        const std::filesystem::path& input, const Mesh& mesh,
+                        const ImportReport& report, ModelManager& manager, Progress& progress,
+                        std::map<std::string, double>& stages);
+
 void stageLabels(OutputTransaction& outputs, const std::filesystem::path& file,
                  const Segmentation& seg);
 
