@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cap_refine.h"
 #include "h3dpart/marching.h"
 #include "h3dpart/surface_query.h"
 #include "h3dpart/union_find.h"
@@ -644,7 +645,7 @@ void patchInstead(Cap& disc, double& score, bool scored, std::vector<Vec3>& vert
 }  // namespace
 
 bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
-                   const CapInside& inside, const CapPatch& patch) {
+                   const CapInside& inside, const CapPatch& patch, const CapDistance& distance) {
   if (capFaces) *capFaces = 0;
   if (result.faces.empty()) return false;
   Mesh surface = result;
@@ -705,6 +706,7 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     tubeOf = pairByTubes(loops, discScore, neighbours, firstNew, vertices, check, inside, tubes);
   // with tubes where they were taken, else (or when that is not a closed
   // 2-manifold) every loop with its cap
+  std::vector<char> discRefined(loops.size(), 0);
   for (const bool withTubes : {true, false}) {
     if (withTubes && tubes.empty()) continue;
     std::vector<Triangle> added;
@@ -712,10 +714,17 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     for (std::size_t i = 0; i < loops.size(); ++i) {
       const int t = withTubes ? tubeOf[i] : -1;
       if (t < 0) {
+        if (check && inside && !discRefined[i]) {
+          discRefined[i] = 1;
+          refineShowingFaces(discs[i].faces, discs[i].border, vertices, firstNew, check, inside,
+                             distance);
+        }
         added.insert(added.end(), discs[i].faces.begin(), discs[i].faces.end());
       } else if (!tubeUsed[static_cast<std::size_t>(t)]) {
         tubeUsed[static_cast<std::size_t>(t)] = 1;
-        const Cap& tube = tubes[static_cast<std::size_t>(t)];
+        Cap& tube = tubes[static_cast<std::size_t>(t)];
+        if (check && inside)
+          refineShowingFaces(tube.faces, tube.border, vertices, firstNew, check, inside, distance);
         added.insert(added.end(), tube.faces.begin(), tube.faces.end());
       }
     }
