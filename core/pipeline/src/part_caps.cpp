@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -659,6 +660,37 @@ void patchInstead(Cap& disc, double& score, bool scored, std::vector<Vec3>& vert
   }
 }
 
+// A loop that passes one position twice (the two copies of a vertex where
+// two islands of other parts touched: a figure of eight) is closed as two
+// loops, each with the copies' zero-length edge, which the two caps share
+// (the other way round each): one disc over the figure of eight would span
+// both islands and the gap between them.
+void splitAtPinches(std::vector<std::uint32_t> loop, const std::vector<Vec3>& vertices,
+                    std::vector<std::vector<std::uint32_t>>& loops) {
+  const std::size_t m = loop.size();
+  std::unordered_map<std::uint64_t, std::size_t> at;
+  for (std::size_t j = 0; j < m; ++j) {
+    const Vec3& p = vertices[loop[j]];
+    std::uint64_t key = 1469598103934665603ull;
+    for (const float c : {p.x, p.y, p.z}) {
+      std::uint32_t b;
+      std::memcpy(&b, &c, 4);
+      key = (key ^ b) * 1099511628211ull;
+    }
+    auto [it, added] = at.try_emplace(key, j);
+    const std::size_t i = it->second;
+    if (added || !(vertices[loop[i]] == p) || j - i < 2 || m - (j - i) < 2) continue;
+    std::vector<std::uint32_t> first(loop.begin() + static_cast<long>(i),
+                                     loop.begin() + static_cast<long>(j) + 1);
+    std::vector<std::uint32_t> second(loop.begin() + static_cast<long>(j), loop.end());
+    second.insert(second.end(), loop.begin(), loop.begin() + static_cast<long>(i) + 1);
+    splitAtPinches(std::move(first), vertices, loops);
+    splitAtPinches(std::move(second), vertices, loops);
+    return;
+  }
+  loops.push_back(std::move(loop));
+}
+
 }  // namespace
 
 bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
@@ -703,7 +735,7 @@ bool closeWithCaps(Mesh& result, std::size_t* capFaces, const CapCheck& check,
     if (loop.front() != borderNext[loop.back()] || loop.size() < 3) return false;
     std::vector<double> u;
     if (!(loopParameters(loop, vertices, u) > 0)) return false;
-    loops.push_back(std::move(loop));
+    splitAtPinches(std::move(loop), vertices, loops);
   }
   std::vector<Cap> discs;
   std::vector<double> discScore(loops.size(), 0);
