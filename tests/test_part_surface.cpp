@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "cap_patch.h"
 #include "h3dpart/marching.h"
@@ -542,6 +543,80 @@ class TestPartSurface : public QObject {
                             .arg(outside)
                             .arg(tested)
                             .arg(worst)));
+  }
+
+  // A cube whose top has two square islands of other parts touching at one
+  // corner: the cube part's border is a figure of eight through the copies
+  // of that corner. It is closed by one cap per island (sharing the copies'
+  // zero-length edge), each within its own square on the top, not one disc
+  // spanning both and the cube's own top between them.
+  void figureOfEightBorderGetsACapPerIsland() {
+    constexpr int kCells = 10;
+    Mesh cube;
+    std::map<std::tuple<int, int, int>, std::uint32_t> index;
+    auto vertex = [&](int x, int y, int z) {
+      auto [it, added] =
+          index.try_emplace({x, y, z}, static_cast<std::uint32_t>(cube.vertices.size()));
+      if (added)
+        cube.vertices.push_back(
+            Vec3{static_cast<float>(x), static_cast<float>(y), static_cast<float>(z)} *
+                (2.f / kCells) -
+            Vec3{1, 1, 1});
+      return it->second;
+    };
+    std::vector<int> labels;
+    // each face of the cube: an axis, a side, and its grid (counter-clockwise seen from outside)
+    for (int axis = 0; axis < 3; ++axis)
+      for (int side = 0; side < 2; ++side)
+        for (int i = 0; i < kCells; ++i)
+          for (int j = 0; j < kCells; ++j) {
+            auto at = [&](int a, int b) {
+              int c[3];
+              c[axis] = side * kCells;
+              c[(axis + 1) % 3] = side ? a : b;
+              c[(axis + 2) % 3] = side ? b : a;
+              return vertex(c[0], c[1], c[2]);
+            };
+            const std::uint32_t q[4] = {at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)};
+            cube.faces.push_back({q[0], q[1], q[2]});
+            cube.faces.push_back({q[0], q[2], q[3]});
+            int label = 0;
+            if (axis == 2 && side == 1) {  // the top: islands [2,5)^2 and [5,8)^2 of cells
+              const int x = side ? i : j, y = side ? j : i;
+              if (x >= 2 && x < 5 && y >= 2 && y < 5) label = 1;
+              if (x >= 5 && x < 8 && y >= 5 && y < 8) label = 2;
+            }
+            labels.push_back(label);
+            labels.push_back(label);
+          }
+    QVERIFY(detail::isClosedManifold(cube));
+    const Mesh body = detail::facesWithLabel(cube, labels, 0);
+    Mesh closed = body;
+    std::size_t capFaces = 0;
+    QVERIFY(detail::closeWithCaps(closed, &capFaces));
+    QVERIFY(detail::isClosedManifold(closed));
+    QVERIFY(capFaces > 0);
+    // the islands, in cube coordinates: x, y in [-0.6, 0] and [0, 0.6]
+    auto island = [](const Vec3& p) {
+      constexpr float e = 0.02f;
+      if (p.x > -0.6f - e && p.x < e && p.y > -0.6f - e && p.y < e) return 1;
+      if (p.x > -e && p.x < 0.6f + e && p.y > -e && p.y < 0.6f + e) return 2;
+      return 0;
+    };
+    for (std::size_t f = body.faces.size(); f < closed.faces.size(); ++f) {
+      const Triangle& t = closed.faces[f];
+      const Vec3 c =
+          (closed.vertices[t[0]] + closed.vertices[t[1]] + closed.vertices[t[2]]) * (1.f / 3.f);
+      const int in = island(c);
+      QVERIFY2(
+          in != 0 && std::fabs(c.z - 1.f) < 0.05f,
+          qPrintable(QString("a cap face at %1 %2 %3, over no island").arg(c.x).arg(c.y).arg(c.z)));
+      for (auto v : t) {
+        const Vec3& p = closed.vertices[v];
+        const bool corner = std::fabs(p.x) < 0.02f && std::fabs(p.y) < 0.02f;
+        QVERIFY2(corner || island(p) == in, "a cap face across both islands");
+      }
+    }
   }
 
   void alreadyClosedNeedsNoCap() {
