@@ -140,9 +140,11 @@ bool refineShowingFaces(std::vector<Triangle>& faces, const std::vector<std::uin
     const auto m = static_cast<std::uint32_t>(vertices.size());
     vertices.push_back((vertices[a] + vertices[b]) * 0.5f);
     for (std::uint32_t f : around) {
-      Triangle t = faces[f];
-      while (!((t[0] == a && t[1] == b) || (t[0] == b && t[1] == a))) t = {t[1], t[2], t[0]};
-      const std::uint32_t x = t[0], y = t[1], c = t[2];
+      const Triangle& t = faces[f];
+      int e = 0;
+      while (e < 3 && edgeKey(t[e], t[(e + 1) % 3]) != edgeKey(a, b)) ++e;
+      if (e == 3) continue;  // (not at this edge: the bookkeeping keeps this from happening)
+      const std::uint32_t x = t[e], y = t[(e + 1) % 3], c = t[(e + 2) % 3];
       const auto g = static_cast<std::uint32_t>(faces.size());
       faces[f] = {x, m, c};
       faces.push_back({m, y, c});
