@@ -56,7 +56,15 @@ struct CapPatchSurface {
   std::vector<Triangle> faces;
 };
 using CapPatch = std::function<CapPatchSurface(const std::vector<Vec3>& loop, double mostArea)>;
+// With a check and an inside move, a cap face with a point that shows
+// though its vertices hide (a chord across a concave neighbour) gets its
+// vertices moved deeper and is split (see refineShowingFaces in
+// cap_refine.h). `distance`, when given, is the signed distance to the
+// whole shape within a radius (+infinity beyond it): a face whose centre is
+// deep enough for all of the face is then taken as hidden by that one query.
+using CapDistance = std::function<float(const Vec3& p, float radius)>;
 bool closeWithCaps(Mesh& surface, std::size_t* capFaces = nullptr, const CapCheck& check = {},
-                   const CapInside& inside = {}, const CapPatch& patch = {});
+                   const CapInside& inside = {}, const CapPatch& patch = {},
+                   const CapDistance& distance = {});
 
 }  // namespace h3d::detail

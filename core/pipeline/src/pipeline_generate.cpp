@@ -398,6 +398,10 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     }
     return best;
   };
+  const detail::CapDistance distance = [&](const Vec3& p, float radius) {
+    if (!shape) shape = std::make_unique<detail::SurfaceQuery>(mesh);
+    return shape->signedDistance(p, radius);
+  };
   // The input's surface beyond a loop of part `capPart` (an island of other
   // parts in it), for caps that follow it from inside.
   std::unique_ptr<detail::PatchFinder> patches;
@@ -423,7 +427,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     if (options.keepVisibleSurface && !edited) {
       part.mesh = detail::facesWithLabel(mesh, segmentation.faceLabels, k);
       capPart = k;
-      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden, inside, beyond);
+      kept = detail::closeWithCaps(part.mesh, &capFaces, hidden, inside, beyond, distance);
     }
     if (!kept) {
       if (!field)
