@@ -92,3 +92,68 @@ def protrudes(w0: Tensor, cen: Tensor, size: Tensor, pnorm: Tensor, order: Tenso
     na = na / na.norm().clamp_min(1e-12)
     radius = float(((cen - ca).pow(2).sum(1) * sa).sum().item() / max(float(sa.sum().item()), 1e-12)) ** 0.5
     return float(((ca - cb) * na).sum().item()) > reach * radius
+
+
+def smooth_merges(part_of: Tensor, score: Tensor, leaf: Tensor, parent: Tensor, bratio: Tensor, w: Tensor,
+                  w0: Tensor, smooth: float, max_ratio: float) -> Tuple[Tensor, Tensor]:
+    """Merges pairs of parts whose border is smooth (its mean affinity, over
+    the plain edge count, at least `smooth`: no crease, no thickness jump)
+    when the cut that parted them was taken for following weak edges (its
+    ratio below `max_ratio`), not as a neck: such a cut ran along creases
+    elsewhere and closed its loop across a smooth tube (a torus cut in half
+    where it passes through another); the smooth stretch is no part border.
+    `part_of` every patch's part, `score` every part's, `leaf` every part's
+    leaf node, `parent` and `bratio` per node (cut_tree's outputs); patch
+    graphs `w` (affinities) and `w0` (edge counts). Returns the new part of
+    every patch (renumbered 0..K-1 in order) and the parts' scores (a merged
+    part keeps the higher one)."""
+    dev = w.device
+    kp = int(score.shape[0])
+    if kp < 2:
+        return part_of, score
+    onehot = torch.zeros(part_of.shape[0], kp, dtype=w.dtype, device=dev)
+    onehot[torch.arange(part_of.shape[0], device=dev), part_of] = 1.0
+    c = onehot.t() @ w @ onehot
+    c0 = onehot.t() @ w0 @ onehot
+    mean = c / c0.clamp_min(1e-12)
+    par: List[int] = parent.tolist()
+    leaves: List[int] = leaf.tolist()
+    ratio: List[float] = bratio.tolist()
+    # union-find over the parts
+    root = list(range(kp))
+    for a in range(kp):
+        chain: List[int] = []
+        v = leaves[a]
+        while v >= 0:
+            chain.append(v)
+            v = par[v]
+        for b in range(a + 1, kp):
+            if float(c0[a, b].item()) <= 0.0 or float(mean[a, b].item()) < smooth:
+                continue
+            # the cut that parted them: at the children of their lowest common ancestor
+            v = leaves[b]
+            prev = v
+            while v >= 0 and v not in chain:
+                prev = v
+                v = par[v]
+            if v < 0 or prev == v or ratio[prev] >= max_ratio:
+                continue
+            ra = a
+            while root[ra] != ra:
+                ra = root[ra]
+            rb = b
+            while root[rb] != rb:
+                rb = root[rb]
+            if ra != rb:
+                root[max(ra, rb)] = min(ra, rb)
+    final: List[int] = []
+    for a in range(kp):
+        r = a
+        while root[r] != r:
+            r = root[r]
+        final.append(r)
+    fin = torch.tensor(final, dtype=torch.long, device=dev)
+    uniq, new = torch.unique(fin, return_inverse=True)
+    sc = torch.full([uniq.shape[0]], -1.0, dtype=score.dtype, device=dev).scatter_reduce(
+        0, new, score, "amax", include_self=True)
+    return new[part_of], sc

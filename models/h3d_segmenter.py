@@ -63,6 +63,11 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    few patches have few edges between them. A pit or a sliver of a face
    along a crease stays a speck. Automatic cuts only (the clicks' tree has
    its own least size).
+   Then two parts whose border is smooth (mean affinity over the plain edge
+   count at least `smooth_merge`, 0.8) merge when the cut that parted them
+   was taken for following weak edges, not as a neck (h3d_cuts.smooth_merges):
+   it ran along creases elsewhere and closed its loop across a smooth tube (a
+   torus cut in half where it passes through another). Automatic parts only.
 
 6. Point prompts (P > 0), multi-scale candidates as SAM's: the recursion
    runs again with the thresholds times `prompt_scale` (4) and the least
@@ -124,6 +129,11 @@ Session s8 (in-process, all 95; CLI figures from bench/segmentation/run_psb.py):
     small_tau 0.22, ratio 0.38 ..................... 0.114, in-range 0.926, Bust 0.301 (CLI: RI 0.118,
                                                      Bust 0.298, in-range 91.6 %); bench/quality's
                                                      snowman gets its nose (CLI IoU 0.897 -> 0.901)
+  + smooth borders of crease cuts merge: 0.6 ..... RI 0.122 (a hand, a plier merged away)
+                                      0.7-0.8 ..... 0.114, in-range 0.926; 0.8 kept (CLI: RI 0.117,
+                                                     Chair 0.067 -> 0.098, Mech 0.157 -> 0.119,
+                                                     in-range 91.6 %); bench/quality cluster02 8 -> 6
+                                                     parts (CLI IoU 0.901 -> 0.912)
   tried, no gain on bench/quality's clusters: merging parts that meet along two
   smooth borders (a torus cut in halves meets its other half at one cross-section
   only), crease-bounded components and PageRank sets as extra cut candidates,
@@ -146,7 +156,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from h3d_cuts import narrow_waist, protrudes, sweep_along, sweep_cuts
+from h3d_cuts import narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
 from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha, rank_design,
                         sweep_bounds, sweep_sets)
@@ -457,13 +467,13 @@ class Segmenter(nn.Module):
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
                  thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
                  neck_one: float = 1.9, rim: float = 4.0, small_frac: float = 0.003, small_tau: float = 0.22,
-                 small_ratio: float = 0.38, small_reach: float = 0.75):
+                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
              float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
-             rim, small_frac, small_tau, small_ratio, small_reach],
+             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
         self.register_buffer("prompt_rank", torch.tensor(PROMPT_RANK, dtype=torch.float64))
@@ -487,7 +497,12 @@ class Segmenter(nn.Module):
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
             return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
-        (part_of, part_score, _, _, _, _, _), lab, sub, _, _ = self.tree(points, normals, 1.0, 1.0)
+        (part_of, part_score, leaf, parent, _, bratio, _), lab, sub, idx, aff = self.tree(points, normals, 1.0, 1.0)
+        if float(self.params[29].item()) <= 1.0:
+            # smooth stretches of crease-following cuts are no part borders (h3d_cuts.smooth_merges)
+            w, w0, _, _, _ = patch_graphs(lab, idx, aff, part_of.shape[0])
+            part_of, part_score = smooth_merges(part_of, part_score, leaf, parent, bratio, w, w0,
+                                                float(self.params[29].item()), float(self.params[11].item()))
         plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)

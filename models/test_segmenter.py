@@ -220,6 +220,29 @@ class Cuts(unittest.TestCase):
         self.assertEqual(kind, 2)
 
 
+class SmoothMerges(unittest.TestCase):
+    def test_a_smooth_border_of_a_crease_cut_is_merged_and_a_neck_is_kept(self):
+        # two parts of two patches each, children of the root; their border is the edge 1-2
+        part_of = torch.tensor([0, 0, 1, 1])
+        score = torch.tensor([0.6, 0.9])
+        leaf = torch.tensor([1, 2])
+        parent = torch.tensor([-1, 0, 0])
+        w0 = torch.zeros(4, 4, dtype=torch.float64)
+        for i, j in ((0, 1), (1, 2), (2, 3)):
+            w0[i, j] = w0[j, i] = 1.0
+        for border, ratio, merged in ((1.0, 0.3, True), (1.0, 0.9, False), (0.1, 0.3, False)):
+            w = w0.clone()
+            w[1, 2] = w[2, 1] = border
+            bratio = torch.tensor([1.0, ratio, ratio])
+            po, sc = hs.smooth_merges(part_of, score, leaf, parent, bratio, w, w0, 0.8, 0.7)
+            if merged:
+                self.assertEqual(po.tolist(), [0, 0, 0, 0])
+                self.assertEqual(sc.tolist(), [0.8999999761581421])
+            else:
+                self.assertEqual(po.tolist(), [0, 0, 1, 1])
+                self.assertEqual(sc.shape[0], 2)
+
+
 class CutTree(unittest.TestCase):
     def test_three_blobs_make_a_tree_of_their_cuts(self):
         sizes = [20, 20, 20]
