@@ -134,10 +134,9 @@ Session s8 (in-process, all 95; CLI figures from bench/segmentation/run_psb.py):
                                                      Chair 0.067 -> 0.098, Mech 0.157 -> 0.119,
                                                      in-range 91.6 %); bench/quality cluster02 8 -> 6
                                                      parts (CLI IoU 0.901 -> 0.912)
-  tried, no gain on bench/quality's clusters: merging parts that meet along two
-  smooth borders (a torus cut in halves meets its other half at one cross-section
-  only), crease-bounded components and PageRank sets as extra cut candidates,
-  greedy patch moves from the sweep cut, sharper embedding graphs, more eigenvectors
+  no gain on the clusters: merging parts that meet at two places, crease-bounded
+  pieces and PageRank sets as cut candidates, greedy patch moves, more eigenvectors,
+  protruding crease-cut parts above min_frac (cluster05 4/5 at seed 0, worse at 1-3)
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
   the automatic part under the click ............... 0.627
