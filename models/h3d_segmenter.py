@@ -54,6 +54,20 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    strongly tied to. A narrow neck (a limb, a handle), a crease or a
    thickness jump makes a cheap cut; a compact blob or a broad plate makes
    none, so the part count follows the shape.
+   A small side (`small_frac` 0.3 % up to `min_frac` of the samples, under a
+   tenth of its segment) is a part, not a speck, when its cut runs along a
+   strong crease (Ncut below `small_tau` 0.22, ratio below `small_ratio`
+   0.38) and it sticks out (h3d_cuts.protrudes: its centre stands off the
+   border beyond it along its mean normal by `small_reach` 0.75 of its
+   radius): a snowman's nose, a few patches whose Ncut is high only because
+   few patches have few edges between them. A pit or a sliver of a face
+   along a crease stays a speck. Automatic cuts only (the clicks' tree has
+   its own least size).
+   Then two parts whose border is smooth (mean affinity over the plain edge
+   count at least `smooth_merge`, 0.8) merge when the cut that parted them
+   was taken for following weak edges, not as a neck (h3d_cuts.smooth_merges):
+   it ran along creases elsewhere and closed its loop across a smooth tube (a
+   torus cut in half where it passes through another). Automatic parts only.
 
 6. Point prompts (P > 0), multi-scale candidates as SAM's: the recursion
    runs again with the thresholds times `prompt_scale` (4) and the least
@@ -109,6 +123,20 @@ Session s6 (in-process, all 95, log in models/tune_segmenter.log):
   neck cuts must be waists, next sweep minima ...... 0.118, Fish 0.259 (neck 1.4, neck_one 1.9, cands 6)
   + nvec 3 ......................................... 0.115, Fish 0.221, Bust 0.299
   + no ray term where ray > 4 x inscribed ball ..... 0.115, Bust 0.301; bench/quality chair 6/6 parts
+Session s8 (in-process, all 95; CLI figures from bench/segmentation/run_psb.py):
+  small creased parts (small_tau 0.25, ratio 0.4) .. 0.114 but in-range 0.916: Bust 309's hair curls
+  + they must stick out, be < 1/10 of the segment,
+    small_tau 0.22, ratio 0.38 ..................... 0.114, in-range 0.926, Bust 0.301 (CLI: RI 0.118,
+                                                     Bust 0.298, in-range 91.6 %); bench/quality's
+                                                     snowman gets its nose (CLI IoU 0.897 -> 0.901)
+  + smooth borders of crease cuts merge: 0.6 ..... RI 0.122 (a hand, a plier merged away)
+                                      0.7-0.8 ..... 0.114, in-range 0.926; 0.8 kept (CLI: RI 0.117,
+                                                     Chair 0.067 -> 0.098, Mech 0.157 -> 0.119,
+                                                     in-range 91.6 %); bench/quality cluster02 8 -> 6
+                                                     parts (CLI IoU 0.901 -> 0.912)
+  no gain on the clusters: merging parts that meet at two places, crease-bounded
+  pieces and PageRank sets as cut candidates, greedy patch moves, more eigenvectors,
+  protruding crease-cut parts above min_frac (cluster05 4/5 at seed 0, worse at 1-3)
 Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
 tune_inprocess.py; humans against each other on the same clicks: 0.715):
   the automatic part under the click ............... 0.627
@@ -122,14 +150,16 @@ being taken (0.5..1). P > 0: row p is the mask chosen for prompt p, its score
 the expected IoU (0..1).
 Every constant lives in the `params` buffer (see __init__).
 """
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
+from h3d_cuts import narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
 from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha, rank_design,
                         sweep_bounds, sweep_sets)
+from h3d_thickness import inscribed_diameter, shape_diameter
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
 # mean and spread of the 22 node features, their weights, the bias.
@@ -200,71 +230,6 @@ def farthest_points(points: Tensor, m: int) -> Tensor:
     return seeds[:min(m, n)]
 
 
-def shape_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float,
-                   cone: float, stride: int, min_depth: float, rim: float = 0.0, ball_min: float = 4.0) -> Tensor:
-    """Depth along -normal of each query to the nearest opposite-wall sample in a cone; +inf if none.
-    With `rim` > 0, also +inf where the depth is over `rim` times the
-    diameter of the largest inscribed ball touching the query (as
-    inscribed_diameter, samples within `ball_min` spacings ignored): there the
-    ray runs along a plate from its rim (or along a flat end) and measures the
-    plate's width, not its thickness; such a ray says nothing."""
-    n = points.shape[0]
-    tgt = torch.arange(0, n, stride, device=points.device)
-    tol = 1.5 * spacing * float(stride) ** 0.5
-    tp = points[tgt]
-    tn = normals[tgt]
-    tp2 = tp.pow(2).sum(1)
-    out: List[Tensor] = []
-    m = queries.shape[0]
-    for s in range(0, m, 512):
-        qi = queries[s:s + 512]
-        q = points[qi]
-        d = -normals[qi]                                   # inward rays [B,3]
-        t = tp @ d.t() - (q * d).sum(1).unsqueeze(0)       # [T,B] depth along the ray
-        dd = tp2.unsqueeze(1) + q.pow(2).sum(1).unsqueeze(0) - 2.0 * (tp @ q.t())
-        perp2 = (dd - t * t).clamp_min(0.0)
-        facing = (tn @ d.t()) > 0.2
-        ok = (t > min_depth * spacing) & facing & (perp2 < (cone * t).pow(2) + tol * tol)
-        depth = torch.where(ok, t, torch.full_like(t, float("inf"))).min(dim=0).values
-        if rim > 0.0:
-            inside = (t > 1e-9) & (dd > (ball_min * spacing) ** 2)
-            ball = torch.where(inside, dd / t.clamp_min(1e-12), torch.full_like(t, float("inf"))).min(dim=0).values
-            depth = torch.where(depth > rim * ball, torch.full_like(depth, float("inf")), depth)
-        out.append(depth)
-    if len(out) == 0:
-        return torch.zeros(0, device=points.device)
-    return torch.cat(out, 0)
-
-
-def inscribed_diameter(points: Tensor, normals: Tensor, queries: Tensor, spacing: float, stride: int,
-                       min_dist: float) -> Tensor:
-    """Twice the radius of the largest ball inside the surface that touches
-    each query point (tangent there, on its inward side) and holds no sample
-    (every `stride`-th one; those within `min_dist` spacings of the point are
-    ignored): the ball touching sample q has radius |q - p|^2 / (2 (q - p) .
-    inward normal). Unlike a ray, it gives a plate's rim the plate's
-    thickness. +inf if no sample bounds it."""
-    n = points.shape[0]
-    tgt = torch.arange(0, n, stride, device=points.device)
-    tp = points[tgt]
-    tp2 = tp.pow(2).sum(1)
-    out: List[Tensor] = []
-    m = queries.shape[0]
-    near = (min_dist * spacing) ** 2
-    for s in range(0, m, 512):
-        qi = queries[s:s + 512]
-        q = points[qi]
-        d = -normals[qi]
-        t = tp @ d.t() - (q * d).sum(1).unsqueeze(0)       # [T,B] depth along the inward normal
-        dd = (tp2.unsqueeze(1) + q.pow(2).sum(1).unsqueeze(0) - 2.0 * (tp @ q.t())).clamp_min(0.0)
-        ok = (t > 1e-9) & (dd > near)
-        r = torch.where(ok, dd / (2.0 * t).clamp_min(1e-12), torch.full_like(t, float("inf")))
-        out.append(2.0 * r.min(dim=0).values)
-    if len(out) == 0:
-        return torch.zeros(0, device=points.device)
-    return torch.cat(out, 0)
-
-
 def graph_components(w: Tensor) -> Tensor:
     """Component id (smallest member index) of every node of a dense weighted graph."""
     m = w.shape[0]
@@ -303,70 +268,11 @@ def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: in
     return v @ rq[:, :r]
 
 
-def sweep_cuts(w: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-    """Every sweep cut along `y`: (the order, the cut weight and the left
-    side's degree sum at each of the m-1 positions)."""
-    order = torch.argsort(y)
-    cut, left = sweep_along(w, order)
-    return order, cut, left
-
-
-def sweep_along(w: Tensor, order: Tensor) -> Tuple[Tensor, Tensor]:
-    """The cut weight and the left side's degree sum of the sweep cuts in `order`."""
-    m = w.shape[0]
-    wo = w[order][:, order]
-    c = torch.cumsum(wo, 0)
-    upper = torch.triu(torch.ones(m, m, dtype=w.dtype, device=w.device), 1)
-    cut = (c * upper).sum(1)[:-1]
-    left = torch.cumsum(w.sum(1)[order], 0)[:-1]
-    return cut, left
-
-
-def ring_perimeters(w0: Tensor, side: Tensor, hops: int) -> List[float]:
-    """The cross-sections of one side of a cut, walking away from it: the
-    plain edge count between the side's patches within k hops of the cut
-    and the rest of the side, k = 0 (the cut itself) .. hops."""
-    adj = w0 > 0
-    other = ~side
-    near = side & adj[:, other].any(1)
-    out: List[float] = [float(w0[side][:, other].sum().item())]
-    for _ in range(hops):
-        rest = side & ~near
-        if not bool(rest.any()):
-            break
-        out.append(float(w0[near][:, rest].sum().item()))
-        near = near | (rest & adj[:, near].any(1))
-    return out
-
-
-def narrow_waist(w0: Tensor, order: Tensor, i: int, both: float, one: float, hops: int = 8) -> bool:
-    """Whether the sweep cut at position i along `order` is a waist: the
-    shape widens away from it, on both sides by `both` times or on one side
-    by `one` times. Cross-sections are the patch rings walked out from the
-    cut (ring_perimeters); the cut itself is the cheapest by construction
-    and a ring's border is as jagged as the patches, so the first ring on
-    either side stands for the waist and is compared with the widest further
-    ring of each side. The bridge of a pair of glasses widens on both sides,
-    a finger's root on one (into the palm); a cut through the middle of a
-    tapering body, where the cross-section grows slowly towards one end and
-    shrinks towards the other, is no waist. A side too small for three rings
-    counts as widening (a knob, a small fin)."""
-    m = w0.shape[0]
-    side = torch.zeros(m, dtype=torch.bool, device=w0.device)
-    side[order[:i + 1]] = True
-    pa = ring_perimeters(w0, side, hops)
-    pb = ring_perimeters(w0, ~side, hops)
-    if len(pa) < 3 or len(pb) < 3:
-        return True
-    waist = max(min(pa[1], pb[1]), 1e-12)
-    ga = max(pa[2:]) / waist
-    gb = max(pb[2:]) / waist
-    return min(ga, gb) >= both or max(ga, gb) >= one
-
-
 def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
                max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1,
-               neck_one: float = 2.0) -> Tuple[int, float, Tensor]:
+               neck_one: float = 2.0, small_size: float = 1e30, small_tau: float = 0.0,
+               small_ratio: float = 0.0, pnorm: Optional[Tensor] = None, small_reach: float = 0.0
+               ) -> Tuple[int, float, Tensor]:
     """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
     sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
     eigenvalues of the normalized Laplacian, the lowest-Ncut one of each. It
@@ -400,13 +306,14 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
         i = int(torch.argmin(nc).item())
         v = float(nc[i].item())
         lowest = min(lowest, v)
-        if v >= tau:
+        hi = max(tau, small_tau)
+        if v >= hi:
             continue
         positions: List[int] = [i]
         if cands > 1 and nc.shape[0] > 2:
             win = max(2, nc.shape[0] // 50)
             pooled = torch.nn.functional.max_pool1d((-nc).reshape(1, 1, -1), 2 * win + 1, 1, win).reshape(-1)
-            minima = torch.nonzero((-nc >= pooled) & (nc < tau)).reshape(-1)
+            minima = torch.nonzero((-nc >= pooled) & (nc < hi)).reshape(-1)
             minima = minima[torch.argsort(nc[minima])][:cands]
             found: List[int] = minima.tolist()
             positions = found
@@ -423,9 +330,17 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             is_neck = v < tau_neck
             if is_neck and neck > 0.0 and ratios[j] >= max_ratio:
                 is_neck = narrow_waist(w0, order, i, neck, neck_one)
-            if is_neck or ratios[j] < max_ratio:
-                sl = lsizes[j]
-                kind = 1 if min(sl, float(total_size.item()) - sl) < min_size else 0
+            sl = lsizes[j]
+            small = min(sl, float(total_size.item()) - sl)
+            # a small side cut off along a strong crease is a part (a snowman's nose), not a
+            # speck; its Ncut is high because a few patches have few edges between them
+            creased = small_size <= small < min_size and v < small_tau and ratios[j] < small_ratio and \
+                small < 0.1 * float(total_size.item())
+            if creased and pnorm is not None:
+                creased = protrudes(w0, start[:, :3], size, pnorm, order, i, sl <= 0.5 * float(total_size.item()),
+                                    small_reach)
+            if ((is_neck or ratios[j] < max_ratio) and v < tau) or creased:
+                kind = 1 if small < min_size and not creased else 0
                 if v < best[kind]:
                     best[kind] = v
                     best_pos[kind] = i
@@ -442,7 +357,9 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     return 0, lowest, side
 
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
-             max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0
+             max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0,
+             small_size: float = 1e30, small_tau: float = 0.0, small_ratio: float = 0.0,
+             pnorm: Optional[Tensor] = None, small_reach: float = 0.0
              ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recursive normalized cut of a patch graph (affinities `w`, edge
     counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
@@ -486,7 +403,8 @@ def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau
             continue
         w0s = w0[s][:, s]
         kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec, neck, cands,
-                                     neck_one)
+                                     neck_one, small_size, small_tau, small_ratio,
+                                     pnorm[s] if pnorm is not None else None, small_reach)
         cval[nd] = val
         if kind == 1:
             d0 = w0s.sum(1)
@@ -547,13 +465,14 @@ class Segmenter(nn.Module):
                  min_depth: float = 0.5, opposite: float = -2.0, nvec: int = 3,
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
                  thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
-                 neck_one: float = 1.9, rim: float = 4.0):
+                 neck_one: float = 1.9, rim: float = 4.0, small_frac: float = 0.003, small_tau: float = 0.22,
+                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
              float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
-             rim],
+             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
         self.register_buffer("prompt_rank", torch.tensor(PROMPT_RANK, dtype=torch.float64))
@@ -577,7 +496,12 @@ class Segmenter(nn.Module):
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
             return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
-        (part_of, part_score, _, _, _, _, _), lab, sub, _, _ = self.tree(points, normals, 1.0, 1.0)
+        (part_of, part_score, leaf, parent, _, bratio, _), lab, sub, idx, aff = self.tree(points, normals, 1.0, 1.0)
+        if float(self.params[29].item()) <= 1.0:
+            # smooth stretches of crease-following cuts are no part borders (h3d_cuts.smooth_merges)
+            w, w0, _, _, _ = patch_graphs(lab, idx, aff, part_of.shape[0])
+            part_of, part_score = smooth_merges(part_of, part_score, leaf, parent, bratio, w, w0,
+                                                float(self.params[29].item()), float(self.params[11].item()))
         plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
@@ -866,6 +790,11 @@ class Segmenter(nn.Module):
         cen = cen / size.clamp_min(1.0).unsqueeze(1)
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
+        pnorm = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, nrm.to(torch.float64))
         t = cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
-                     float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item()))
+                     float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item()),
+                     # small creased parts: the automatic cuts only (the clicks' tree is finer anyway)
+                     float(self.params[25].item()) * float(n) if scale == 1.0 and float(self.params[25].item()) > 0.0
+                     else 1e30, float(self.params[26].item()), float(self.params[27].item()), pnorm,
+                     float(self.params[28].item()))
         return t, lab, idx, aff

@@ -195,6 +195,53 @@ class Cuts(unittest.TestCase):
         self.assertEqual(kind, 0)
         self.assertGreater(val, 0.08)
 
+    def test_a_small_creased_piece_that_sticks_out_is_a_part(self):
+        # three nodes on a weak thread off a flat blob: a part when they stand off
+        # the blob along their normals (a nose), a speck when they lie in a pit or
+        # flat beside the thread's end (a sliver along a crease)
+        size = torch.full([60], 10.0, dtype=torch.float64)
+        w = cliques([57, 3], 0.05)
+        w0 = cliques([57, 3], 1.0)
+        g = torch.arange(57, dtype=torch.float64)
+        flat = torch.stack([g % 8, torch.div(g, 8, rounding_mode="floor"), torch.zeros(57, dtype=torch.float64)], 1) / 8
+        nrm = torch.zeros(60, 3, dtype=torch.float64)
+        nrm[:, 2] = 1.0
+        spread = torch.tensor([[0.02, 0.0, 0.0], [-0.02, 0.0, 0.0], [0.0, 0.02, 0.0]], dtype=torch.float64)
+        for height, expected in ((0.3, 1), (-0.3, 2), (0.0, 2)):
+            tip = flat[56] + spread + torch.tensor([0.0, 0.0, height], dtype=torch.float64)
+            kind, _, side = hs.choose_cut(w, w0, size, torch.cat([flat, tip]), 0.08, 0.055, 0.7, 50.0, 1,
+                                          small_size=20.0, small_tau=0.22, small_ratio=0.38, pnorm=nrm,
+                                          small_reach=0.75)
+            self.assertEqual(kind, expected, height)
+            piece = torch.arange(60) >= 57
+            self.assertTrue(bool((side == piece).all()) or bool((side == ~piece).all()))
+        # without the small-part rule the nose is a speck too
+        kind, _, _ = hs.choose_cut(w, w0, size, torch.cat([flat, flat[56] + spread + 0.3]), 0.08, 0.055, 0.7, 50.0, 1)
+        self.assertEqual(kind, 2)
+
+
+class SmoothMerges(unittest.TestCase):
+    def test_a_smooth_border_of_a_crease_cut_is_merged_and_a_neck_is_kept(self):
+        # two parts of two patches each, children of the root; their border is the edge 1-2
+        part_of = torch.tensor([0, 0, 1, 1])
+        score = torch.tensor([0.6, 0.9])
+        leaf = torch.tensor([1, 2])
+        parent = torch.tensor([-1, 0, 0])
+        w0 = torch.zeros(4, 4, dtype=torch.float64)
+        for i, j in ((0, 1), (1, 2), (2, 3)):
+            w0[i, j] = w0[j, i] = 1.0
+        for border, ratio, merged in ((1.0, 0.3, True), (1.0, 0.9, False), (0.1, 0.3, False)):
+            w = w0.clone()
+            w[1, 2] = w[2, 1] = border
+            bratio = torch.tensor([1.0, ratio, ratio])
+            po, sc = hs.smooth_merges(part_of, score, leaf, parent, bratio, w, w0, 0.8, 0.7)
+            if merged:
+                self.assertEqual(po.tolist(), [0, 0, 0, 0])
+                self.assertEqual(sc.tolist(), [0.8999999761581421])
+            else:
+                self.assertEqual(po.tolist(), [0, 0, 1, 1])
+                self.assertEqual(sc.shape[0], 2)
+
 
 class CutTree(unittest.TestCase):
     def test_three_blobs_make_a_tree_of_their_cuts(self):
