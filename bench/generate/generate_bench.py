@@ -5,7 +5,10 @@ the labels (`h3dpart generate IN --labels seg/N/N_0.seg`), so the segmenter's
 errors do not count, and is measured per part:
 
 - time and peak RSS of the run (the CLI's JSON report);
-- closed: every edge used by exactly two triangles, once each way;
+- closed: every edge used by exactly two triangles, once each way, and
+  still so with vertices welded by position (within 1e-7 of the diagonal;
+  every vertex then one fan), so a part whose surface touches itself does
+  not pass;
 - visible-surface error: distance from points on the part's input triangles
   to its generated mesh, mean / p95, % of the input's bounding-box diagonal;
 - normal deviation: angle between the input normal there and the normal of
@@ -43,6 +46,9 @@ import time
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "quality"))
+import meshutil  # noqa: E402
 
 CATS = [(1, 20, "Human"), (21, 40, "Cup"), (41, 60, "Glasses"), (61, 80, "Airplane"), (81, 100, "Ant"),
         (101, 120, "Chair"), (121, 140, "Octopus"), (141, 160, "Table"), (161, 180, "Teddy"),
@@ -217,7 +223,7 @@ def measure(V, F, labels, parts, rng, samples=20000):
         if k in parts and len(parts[k][1]):
             GV, GF = parts[k]
             row["out"] = len(GF)
-            row["closed"] = closed_manifold(GF)
+            row["closed"] = closed_manifold(GF) and meshutil.is_closed_manifold(GV, GF, 1e-7 * diag)
             surf = Surface(GV, GF)
             d, f = surf.nearest(vis[k][0])
             row["err"] = d / diag * 100

@@ -121,12 +121,13 @@ def weld(v, f, tol=1e-7):
     return v[first], inv.reshape(-1)[f]
 
 
-def is_closed_manifold(v, f):
+def is_closed_manifold(v, f, tol=1e-7):
     """Every edge used by exactly two faces in opposite directions, and every
-    vertex's faces form a single fan (checked after welding by position)."""
+    vertex's faces form a single fan (checked after welding by position,
+    vertices within about `tol` of each other taken as one)."""
     if len(f) == 0:
         return False
-    v, f = weld(v, f)
+    v, f = weld(v, f, tol)
     if np.any((f[:, 0] == f[:, 1]) | (f[:, 1] == f[:, 2]) | (f[:, 0] == f[:, 2])):
         return False
     he = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
