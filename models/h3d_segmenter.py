@@ -73,8 +73,8 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    its ratio to the plain-count conductance, overlap with the automatic part
    and with the other kinds' candidates, how deep the click lies in it, the
    tree's expected IoU) and their squares, one weight set per kind
-   (h3d_prompt.PROMPT_RANK: softmax over a click's candidates, expected IoU
-   maximized, on the PSB dev split's clicks, torch seed 0; cross-validated
+   (h3d_prompt.PROMPT_RANK: softmax over a click's candidates against the
+   softmax of their IoUs, on the PSB dev split's clicks, torch seed 0; cross-validated
    on held-out halves of the categories); the click gets the best one, its
    score mapped to an expected IoU by a fitted logistic. Nothing in them
    names a category.
