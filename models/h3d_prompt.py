@@ -14,8 +14,9 @@ over-segmentation's patches):
     hangs off a big one (Andersen, Chung and Lang's local partitioning).
 Every candidate gets scale-free features (its size, its conductance on the
 affinities and on plain edge counts, its overlap with the automatic part
-and with the other kinds' candidates, how deep the click lies inside it, the
-tree score) and a linear score of them and their squares, one weight set per
+and with the other kinds' candidates, how deep the click lies inside it, its
+IoU with the automatic segmentation's part under the click and the share of
+its boundary on that segmentation's boundaries, the tree score) and a linear score of them and their squares, one weight set per
 kind (PROMPT_RANK, fitted by models/tune_prompt.py rank: the softmax of the
 scores over each click's candidates against the softmax of their IoUs, a
 listwise cross-entropy); the best-scored candidate is the
@@ -40,7 +41,7 @@ def sweep_bounds() -> List[float]:
 # features of one candidate (before squares); kinds: 0 tree, 1.. the ppr_alpha() walks
 def n_base() -> int:
     """The number of base features of a candidate (before squares)."""
-    return 9
+    return 11
 
 
 N_DESIGN = (1 + 2 * n_base() + 2) + len(ppr_alpha()) * (1 + 2 * n_base())
@@ -49,33 +50,39 @@ N_DESIGN = (1 + 2 * n_base() + 2) + len(ppr_alpha()) * (1 + 2 * n_base())
 PROMPT_RANK = [
     # mu
     0.0952873, -0.230422, -0.420469, 0.0464081, -0.0584862, 0.0642991, -0.171936, 0.0718265, 0.00977069, -0.146081,
-    0.656555, 1.91996, 0.027357, 0.0968617, 0.0539653, 0.394738, 0.0584969, 0.00150537, 0.310586, -0.0262281,
-    0.0975505, 0.301571, -0.806411, -1.10052, 0.210755, -0.162409, 0.0906881, -0.644002, 0.278758, 0.0360046,
-    -0.264648, 3.1076, 4.43238, 0.160993, 1.30874, 0.0499479, 1.66046, 0.260993, 0.00520275, 0.334216,
-    0.301571, -0.806574, -1.13288, 0.201234, -0.162572, 0.0945239, -0.644002, 0.290115, 0.0384087, -0.279443,
-    3.10572, 4.71752, 0.150186, 1.30583, 0.0548708, 1.66046, 0.2803, 0.00569087, 0.368658, 0.301571,
-    -0.805985, -1.15782, 0.19579, -0.161983, 0.0962477, -0.644002, 0.280915, 0.0367319, -0.295658, 3.10364,
-    4.95368, 0.144719, 1.30704, 0.0574646, 1.66046, 0.264998, 0.00537743, 0.408633,
+    0.06374, 0.058233, 0.656555, 1.91996, 0.027357, 0.0968617, 0.0539653, 0.394738, 0.0584969, 0.00150537,
+    0.310586, 0.0533251, 0.0494248, -0.0262281, 0.0975505, 0.301571, -0.806411, -1.10052, 0.210755, -0.162409,
+    0.0906881, -0.644002, 0.278758, 0.0360046, -0.264648, 0.0913251, 0.0671477, 3.1076, 4.43238, 0.160993,
+    1.30874, 0.0499479, 1.66046, 0.260993, 0.00520275, 0.334216, 0.0504792, 0.0373907, 0.301571, -0.806574,
+    -1.13288, 0.201234, -0.162572, 0.0945239, -0.644002, 0.290115, 0.0384087, -0.279443, 0.095221, 0.0799833,
+    3.10572, 4.71752, 0.150186, 1.30583, 0.0548708, 1.66046, 0.2803, 0.00569087, 0.368658, 0.0554943,
+    0.0497085, 0.301571, -0.805985, -1.15782, 0.19579, -0.161983, 0.0962477, -0.644002, 0.280915, 0.0367319,
+    -0.295658, 0.0969743, 0.089217, 3.10364, 4.95368, 0.144719, 1.30704, 0.0574646, 1.66046, 0.264998,
+    0.00537743, 0.408633, 0.0581526, 0.0597489,
     # sd
     0.293613, 0.77683, 1.32029, 0.158757, 0.305683, 0.22323, 0.6043, 0.230951, 0.0375498, 0.537818,
-    2.55318, 6.34043, 0.110984, 0.728409, 0.207975, 1.66246, 0.203383, 0.0079283, 1.45714, 0.311229,
-    0.624408, 0.458942, 1.56758, 1.79478, 0.341433, 1.13242, 0.204265, 1.11612, 0.428122, 0.0625025,
-    0.513984, 7.56584, 8.17768, 0.286059, 3.62639, 0.161277, 3.4314, 0.40838, 0.012109, 0.931808,
-    0.458942, 1.5669, 1.85314, 0.331198, 1.13111, 0.214328, 1.11612, 0.442872, 0.0649291, 0.539047,
-    7.55162, 8.73677, 0.275806, 3.62567, 0.175201, 3.4314, 0.430929, 0.0126455, 1.01559, 0.458942,
-    1.56654, 1.90083, 0.32617, 1.13173, 0.219549, 1.11612, 0.431377, 0.0634693, 0.566765, 7.55043,
-    9.23724, 0.271834, 3.62597, 0.183024, 3.4314, 0.414243, 0.0123425, 1.11447,
+    0.221953, 0.214556, 2.55318, 6.34043, 0.110984, 0.728409, 0.207975, 1.66246, 0.203383, 0.0079283,
+    1.45714, 0.20623, 0.200361, 0.311229, 0.624408, 0.458942, 1.56758, 1.79478, 0.341433, 1.13242,
+    0.204265, 1.11612, 0.428122, 0.0625025, 0.513984, 0.205279, 0.181335, 7.56584, 8.17768, 0.286059,
+    3.62639, 0.161277, 3.4314, 0.40838, 0.012109, 0.931808, 0.162386, 0.14605, 0.458942, 1.5669,
+    1.85314, 0.331198, 1.13111, 0.214328, 1.11612, 0.442872, 0.0649291, 0.539047, 0.215471, 0.208115,
+    7.55162, 8.73677, 0.275806, 3.62567, 0.175201, 3.4314, 0.430929, 0.0126455, 1.01559, 0.176517,
+    0.174709, 0.458942, 1.56654, 1.90083, 0.32617, 1.13173, 0.219549, 1.11612, 0.431377, 0.0634693,
+    0.566765, 0.220792, 0.227574, 7.55043, 9.23724, 0.271834, 3.62597, 0.183024, 3.4314, 0.414243,
+    0.0123425, 1.11447, 0.184527, 0.196553,
     # w
-    -0.00316719, -0.0594273, -3.25327, 0.130063, -0.139451, -1.11791, -0.00585342, 1.14051, -0.105415, -0.295138,
-    0.140139, -1.09877, -0.332457, -0.10656, 0.884351, -0.141123, -0.742698, 0.0149147, -0.304462, 0.176347,
-    -0.0729787, 0.107619, -0.560052, -3.85253, 0.228957, -0.747503, -0.216532, -0.02817, -0.0863037, 0.354675,
-    0.082554, -0.192661, -1.2076, -0.828875, -0.250872, 0.260891, 0.00978605, -0.124467, -0.15333, -0.0425025,
-    -0.126933, -0.576336, -4.23781, 0.16772, -0.777836, -0.250224, -0.0208243, -0.0376419, 0.403794, -0.00938942,
-    -0.231836, -1.37417, -0.73727, -0.240733, 0.316369, -0.00691398, -0.157268, -0.1965, -0.0920006, 0.0213402,
-    -0.587527, -5.4171, 0.320846, -0.864698, -0.536491, 0.0521635, -0.202994, -0.232696, -0.153653, -0.299713,
-    -1.85191, -0.797243, -0.278505, 0.535052, 0.0654997, -0.403833, 0.0785147, -0.169747,
+    0.0194656, -0.0209917, -3.01764, 0.308347, 0.0419168, -0.447328, -0.0481884, 1.044, -0.104532, -0.304605,
+    -0.813855, -0.558813, 0.169466, -0.973835, -0.463415, -0.0437106, 0.13584, -0.196842, -0.674304, 0.0213808,
+    -0.326084, 0.765727, 0.37219, 0.17231, -0.0622429, 0.0167455, -0.539107, -3.32329, 0.376914, -0.737659,
+    -0.34907, -0.00874077, -0.182583, 0.311682, 0.10466, 0.00168977, -0.400386, -0.258027, -0.93193, -1.12427,
+    -0.259979, 0.233842, 0.0217158, 0.00373935, -0.141995, -0.0302809, 0.196392, 0.176297, -0.148878, -0.544292,
+    -3.58545, 0.318152, -0.738285, -0.396392, -0.0159202, -0.0397206, 0.343635, 0.0327759, -0.0532407, -0.531091,
+    -0.304892, -1.0467, -1.06718, -0.251556, 0.279548, -0.00248323, -0.0011997, -0.176764, -0.0759166, 0.273243,
+    0.238052, 0.11968, -0.556433, -4.6896, 0.459001, -0.820266, -0.566747, 0.0507515, -0.376519, -0.259836,
+    -0.105772, -0.167111, -0.55066, -0.367471, -1.45539, -1.10096, -0.281649, 0.392693, 0.0761344, -0.215877,
+    0.0848756, -0.160291, 0.38199, 0.234918,
     # score map
-    0.602598, -1.33938,
+    0.579967, -1.26713,
 ]
 
 
@@ -103,6 +110,15 @@ def patch_graphs(lab: Tensor, idx: Tensor, aff: Tensor, m: int) -> Tuple[Tensor,
     deg0 = torch.zeros(m, dtype=f64, device=dev).index_add_(0, a, wc * 0.5).index_add_(0, b, wc * 0.5)
     size = torch.bincount(lab, minlength=m).to(f64)
     return w, w0, deg, deg0, size
+
+
+def patch_mode(lab: Tensor, part: Tensor, m: int) -> Tensor:
+    """Every patch's most common part among its points (points' patches
+    `lab`, parts `part`): the automatic run builds the same patches, so its
+    parts map onto the prompt's patches whole."""
+    k = int(part.max().item()) + 1
+    votes = torch.bincount(lab * k + part, minlength=m * k).reshape(m, k)
+    return votes.argmax(dim=1)
 
 
 def patch_ppr(w: Tensor, seeds: Tensor, alpha: float) -> Tensor:
@@ -152,11 +168,14 @@ def sweep_sets(w: Tensor, size: Tensor, q: Tensor) -> Tensor:
 
 
 def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int, w: Tensor, w0: Tensor,
-                       deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor) -> Tensor:
+                       deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor, seg: Tensor,
+                       seed: int) -> Tensor:
     """The features of one click's candidates (patch sets [C,m], their kind,
-    the tree score of the tree ones, the index of the automatic part, the
-    patch graphs, the click's least and greatest distance to each patch's
-    points): [C, n_base() + 1] (the last one the tree score's logit)."""
+    the tree score of the tree ones, the index of the automatic part (the
+    tree candidate), the patch graphs, the click's least and greatest
+    distance to each patch's points, every patch's part in the automatic
+    segmentation, the click's patch): [C, n_base() + 1] (the last one the
+    tree score's logit)."""
     s = sets.to(torch.float64)
     n = size.sum()
     cnt = s @ size
@@ -164,6 +183,7 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
     feats: List[Tensor] = [ls]
     rat_num = torch.zeros_like(cnt)
     lpa = torch.zeros_like(cnt)
+    cut0 = torch.zeros_like(cnt)
     for gi in range(2):
         g = w if gi == 0 else w0
         dg = deg if gi == 0 else deg0
@@ -174,6 +194,7 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
             rat_num = phi
             lpa = torch.log(phi + 1e-3)
         else:
+            cut0 = cut
             feats.append(lpa)
             feats.append((rat_num / phi.clamp_min(1e-6)).clamp(0.0, 2.0))
     inter = (s * size) @ s.t()
@@ -189,6 +210,14 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
     dout = torch.where(sets, big, pmin.unsqueeze(0).expand_as(s)).min(1).values
     din = torch.where(sets, pmax.unsqueeze(0).expand_as(s), -big).max(1).values
     feats.append(torch.log(dout.clamp(1e-4, 2.0) / din.clamp(1e-4, 2.0)).clamp(-6.0, 3.0))
+    # agreement with the automatic segmentation: IoU with its part under the click, and the
+    # share of the candidate's boundary (edge counts) that runs along its parts' boundaries
+    a = (seg == seg[seed]).to(torch.float64)
+    ca = a @ size
+    ia = (s * a.unsqueeze(0)) @ size
+    feats.append(ia / (cnt + ca - ia).clamp_min(1.0))
+    apart = (seg.unsqueeze(1) != seg.unsqueeze(0)).to(torch.float64)
+    feats.append(((s @ (w0 * apart)) * (1.0 - s)).sum(1) / cut0.clamp_min(1e-9))
     t = tree_score.to(torch.float64).clamp(1e-4, 1.0 - 1e-4)
     feats.append(torch.where(kind == 0, torch.log(t / (1.0 - t)), torch.zeros_like(t)))
     return torch.stack(feats, 1)

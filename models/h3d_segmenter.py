@@ -71,8 +71,8 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    big one, which the tree may only cut together with its neighbours). Every
    candidate is ranked by a linear score of its features (size, conductance,
    its ratio to the plain-count conductance, overlap with the automatic part
-   and with the other kinds' candidates, how deep the click lies in it, the
-   tree's expected IoU) and their squares, one weight set per kind
+   and with the other kinds' candidates, how deep the click lies in it, its
+   agreement with the automatic segmentation, the tree's expected IoU) and their squares, one weight set per kind
    (h3d_prompt.PROMPT_RANK: softmax over a click's candidates against the
    softmax of their IoUs, on the PSB dev split's clicks, torch seed 0; cross-validated
    on held-out halves of the categories); the click gets the best one, its
@@ -128,8 +128,8 @@ import torch
 from torch import Tensor, nn
 
 from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha, rank_design,
-                        sweep_bounds, sweep_sets)
+from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_mode, patch_ppr, ppr_alpha,
+                        rank_design, sweep_bounds, sweep_sets)
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
 # mean and spread of the 22 node features, their weights, the bias.
@@ -662,6 +662,8 @@ class Segmenter(nn.Module):
         dev = points.device
         (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff) = self.prompt_tree_graph(
             points, normals)
+        (apart, _, _, _, _, _, _), alab, _, _, _ = self.tree(points, normals, 1.0, 1.0)
+        seg = patch_mode(lab, apart[alab], part_of.shape[0])              # the automatic parts
         nearest = torch.cdist(prompts, points).argmin(dim=1)
         on_path = anc[plab[nearest]]                                      # [P,V]
         score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
@@ -695,7 +697,7 @@ class Segmenter(nn.Module):
             auto = int(torch.argmax(nsize[nodes]).item())
             pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
             pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
-            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax)
+            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()))
             k = kind.shape[0]
             sets[c, :k] = cs
             kinds[c, :k] = kind
