@@ -16,11 +16,12 @@ Every candidate gets scale-free features (its size, its conductance on the
 affinities and on plain edge counts, its overlap with the automatic part
 and with the other kinds' candidates, how deep the click lies inside it, its
 IoU with the automatic segmentation's part under the click and the share of
-its boundary on that segmentation's boundaries, the tree score) and a linear score of them and their squares, one weight set per
-kind (PROMPT_RANK, fitted by models/tune_prompt.py rank: the softmax of the
-scores over each click's candidates against the softmax of their IoUs, a
-listwise cross-entropy); the best-scored candidate is the
-mask, its score mapped to an expected IoU by a fitted logistic (the last two
+its boundary on that segmentation's boundaries, the tree score) and a linear
+score of them and their squares, one weight set per kind (PROMPT_RANK,
+fitted by models/tune_prompt.py rank: the softmax of the scores over each
+click's candidates against the softmax of their IoUs, a listwise
+cross-entropy); the best-scored candidate is the mask, its score mapped to
+an expected IoU by a fitted logistic (the last two
 numbers of PROMPT_RANK).
 """
 from typing import List, Tuple
@@ -112,13 +113,9 @@ def patch_graphs(lab: Tensor, idx: Tensor, aff: Tensor, m: int) -> Tuple[Tensor,
     return w, w0, deg, deg0, size
 
 
-def patch_mode(lab: Tensor, part: Tensor, m: int) -> Tensor:
-    """Every patch's most common part among its points (points' patches
-    `lab`, parts `part`): the automatic run builds the same patches, so its
-    parts map onto the prompt's patches whole."""
-    k = int(part.max().item()) + 1
-    votes = torch.bincount(lab * k + part, minlength=m * k).reshape(m, k)
-    return votes.argmax(dim=1)
+def seg_edges(w0: Tensor, seg: Tensor) -> Tensor:
+    """The patch graph `w0` on the edges between different parts of `seg` only."""
+    return w0 * (seg.unsqueeze(1) != seg.unsqueeze(0)).to(w0.dtype)
 
 
 def patch_ppr(w: Tensor, seeds: Tensor, alpha: float) -> Tensor:
@@ -169,13 +166,13 @@ def sweep_sets(w: Tensor, size: Tensor, q: Tensor) -> Tensor:
 
 def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int, w: Tensor, w0: Tensor,
                        deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor, seg: Tensor,
-                       seed: int) -> Tensor:
+                       seed: int, w0_seg: Tensor) -> Tensor:
     """The features of one click's candidates (patch sets [C,m], their kind,
     the tree score of the tree ones, the index of the automatic part (the
     tree candidate), the patch graphs, the click's least and greatest
     distance to each patch's points, every patch's part in the automatic
-    segmentation, the click's patch): [C, n_base() + 1] (the last one the
-    tree score's logit)."""
+    segmentation, the click's patch, w0 on the edges between those parts
+    (seg_edges)): [C, n_base() + 1] (the last one the tree score's logit)."""
     s = sets.to(torch.float64)
     n = size.sum()
     cnt = s @ size
@@ -216,8 +213,7 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
     ca = a @ size
     ia = (s * a.unsqueeze(0)) @ size
     feats.append(ia / (cnt + ca - ia).clamp_min(1.0))
-    apart = (seg.unsqueeze(1) != seg.unsqueeze(0)).to(torch.float64)
-    feats.append(((s @ (w0 * apart)) * (1.0 - s)).sum(1) / cut0.clamp_min(1e-9))
+    feats.append(((s @ w0_seg) * (1.0 - s)).sum(1) / cut0.clamp_min(1e-9))
     t = tree_score.to(torch.float64).clamp(1e-4, 1.0 - 1e-4)
     feats.append(torch.where(kind == 0, torch.log(t / (1.0 - t)), torch.zeros_like(t)))
     return torch.stack(feats, 1)

@@ -128,8 +128,8 @@ import torch
 from torch import Tensor, nn
 
 from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_mode, patch_ppr, ppr_alpha,
-                        rank_design, sweep_bounds, sweep_sets)
+from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha,
+                        rank_design, seg_edges, sweep_bounds, sweep_sets)
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
 # mean and spread of the 22 node features, their weights, the bias.
@@ -577,24 +577,26 @@ class Segmenter(nn.Module):
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
             return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
-        (part_of, part_score, _, _, _, _, _), lab, sub, _, _ = self.tree(points, normals, 1.0, 1.0)
+        (part_of, part_score, _, _, _, _, _), lab, sub, _, _, _ = self.tree(points, normals, 1.0, 1.0)
         plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
         masks.scatter_(0, plab.unsqueeze(0), 1.0)
         return masks, part_score
 
-    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
-             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor, Tensor]:
+    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
+             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor, Tensor,
+                        Tensor]:
         """The cut tree over an even subsample of at most max_points samples
         (cut_tree's outputs, the patch of every subsample point, the
-        subsample, and the subsample's k-NN graph: neighbours [n,k] and
-        affinities [n,k], 0 for no edge)."""
+        subsample, the subsample's k-NN graph: neighbours [n,k] and
+        affinities [n,k], 0 for no edge; and with auto_too every patch's
+        automatic part, else nothing)."""
         n_all = points.shape[0]
         g = min(n_all, max(int(self.params[12].item()), 64))
         sub = torch.div(torch.arange(g, device=points.device) * n_all, g, rounding_mode="floor")
-        t, lab, idx, aff = self.part_labels(points[sub], normals[sub], scale, scale_min)
-        return t, lab, sub, idx, aff
+        t, lab, idx, aff, auto = self.part_labels(points[sub], normals[sub], scale, scale_min, auto_too)
+        return t, lab, sub, idx, aff, auto
 
     def spread(self, points: Tensor, sub: Tensor, labels: Tensor) -> Tensor:
         """Every sample takes the label of its nearest subsample point."""
@@ -630,12 +632,13 @@ class Segmenter(nn.Module):
 
     def prompt_tree_graph(self, points: Tensor, normals: Tensor
                           ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor],
-                                     Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]]:
+                                     Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]]:
         """prompt_tree's outputs and (every patch's leaf, every subsample
-        point's patch, the subsample, its k-NN graph: neighbours, affinities)."""
+        point's patch, the subsample, its k-NN graph: neighbours, affinities,
+        every patch's automatic part)."""
         dev = points.device
-        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub, idx, aff = self.tree(
-            points, normals, float(self.params[16].item()), float(self.params[18].item()))
+        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub, idx, aff, auto = self.tree(
+            points, normals, float(self.params[16].item()), float(self.params[18].item()), True)
         plab = self.spread(points, sub, part_of[lab])
         kparts = leaf_node.shape[0]
         nodes = parent.shape[0]
@@ -649,7 +652,7 @@ class Segmenter(nn.Module):
                 v = par[v]
         count = torch.bincount(plab, minlength=kparts).to(torch.float32)
         nsize = (count.unsqueeze(1) * anc.to(torch.float32)).sum(0) / float(points.shape[0])
-        return (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff)
+        return (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff, auto)
 
     @torch.jit.export
     def prompt_candidates(self, points: Tensor, normals: Tensor, prompts: Tensor
@@ -660,15 +663,14 @@ class Segmenter(nn.Module):
         features [P,C,F], and the subsample's patches and the subsample
         (a candidate's samples: sets[p, c][lab] on the subsample, spread)."""
         dev = points.device
-        (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff) = self.prompt_tree_graph(
+        (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff, seg) = self.prompt_tree_graph(
             points, normals)
-        (apart, _, _, _, _, _, _), alab, _, _, _ = self.tree(points, normals, 1.0, 1.0)
-        seg = patch_mode(lab, apart[alab], part_of.shape[0])              # the automatic parts
         nearest = torch.cdist(prompts, points).argmin(dim=1)
         on_path = anc[plab[nearest]]                                      # [P,V]
         score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
         m = part_of.shape[0]
         w, w0, deg, deg0, size = patch_graphs(lab, idx, aff, m)
+        w0s = seg_edges(w0, seg)
         spts = points[sub]
         dist = torch.cdist(prompts, spts)                                 # [P,n]
         seeds = lab[dist.argmin(dim=1)]
@@ -697,7 +699,8 @@ class Segmenter(nn.Module):
             auto = int(torch.argmax(nsize[nodes]).item())
             pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
             pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
-            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()))
+            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()),
+                                   w0s)
             k = kind.shape[0]
             sets[c, :k] = cs
             kinds[c, :k] = kind
@@ -752,8 +755,9 @@ class Segmenter(nn.Module):
         # candidates: the automatic part under the click and the nodes under it
         return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
-    def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
-                    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor]:
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
+                    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor,
+                               Tensor]:
         """The cut tree of the patch graph (see cut_tree; thresholds tau and
         tau_neck times `scale`, the least part size times `scale_min`),
         every point's patch, and the point graph (neighbours, affinities)."""
@@ -870,4 +874,10 @@ class Segmenter(nn.Module):
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
         t = cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
                      float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item()))
-        return t, lab, idx, aff
+        auto = torch.zeros(0, dtype=torch.long, device=dev)
+        if auto_too:
+            # the automatic parts on the same patches (unscaled thresholds, as the P = 0 path)
+            auto = cut_tree(w, w0, size, start, float(self.params[3].item()), float(self.params[10].item()),
+                            max_ratio, min_frac * float(n), nvec, float(self.params[21].item()),
+                            int(self.params[22].item()), float(self.params[23].item()))[0]
+        return t, lab, idx, aff, auto

@@ -360,7 +360,7 @@ class GrownCandidates(unittest.TestCase):
         dist = torch.arange(m, dtype=torch.float64) * 0.01
         seg = (torch.arange(m) >= 6).long()      # the automatic segmentation: the two cliques
         f = hp.candidate_features(sets, kind, torch.tensor([0.7, 0.0]), 0, w, w0, deg, deg0, size, dist, dist,
-                                  seg, 2)
+                                  seg, 2, hp.seg_edges(w0, seg))
         self.assertEqual(f.shape, (2, hp.n_base() + 1))
         self.assertAlmostEqual(float(f[1, 0]), math.log(6 / 36), places=6)
         vol = float(deg[:6].sum())
