@@ -14,11 +14,14 @@ over-segmentation's patches):
     hangs off a big one (Andersen, Chung and Lang's local partitioning).
 Every candidate gets scale-free features (its size, its conductance on the
 affinities and on plain edge counts, its overlap with the automatic part
-and with the other kinds' candidates, how deep the click lies inside it, the
-tree score) and a linear score of them and their squares, one weight set per
-kind (PROMPT_RANK, fitted by models/tune_prompt.py rank: softmax over each
-click's candidates, expected IoU maximized); the best-scored candidate is the
-mask, its score mapped to an expected IoU by a fitted logistic (the last two
+and with the other kinds' candidates, how deep the click lies inside it, its
+IoU with the automatic segmentation's part under the click and the share of
+its boundary on that segmentation's boundaries, the tree score) and a linear
+score of them and their squares, one weight set per kind (PROMPT_RANK,
+fitted by models/tune_prompt.py rank: the softmax of the scores over each
+click's candidates against the softmax of their IoUs, a listwise
+cross-entropy); the best-scored candidate is the mask, its score mapped to
+an expected IoU by a fitted logistic (the last two
 numbers of PROMPT_RANK).
 """
 from typing import List, Tuple
@@ -39,7 +42,7 @@ def sweep_bounds() -> List[float]:
 # features of one candidate (before squares); kinds: 0 tree, 1.. the ppr_alpha() walks
 def n_base() -> int:
     """The number of base features of a candidate (before squares)."""
-    return 9
+    return 11
 
 
 N_DESIGN = (1 + 2 * n_base() + 2) + len(ppr_alpha()) * (1 + 2 * n_base())
@@ -47,34 +50,40 @@ N_DESIGN = (1 + 2 * n_base() + 2) + len(ppr_alpha()) * (1 + 2 * n_base())
 # spreads and weights, then the logistic map of the best score to an expected IoU.
 PROMPT_RANK = [
     # mu
-    0.10962, -0.279471, -0.470685, 0.0561243, -0.0892622, 0.0639127, -0.190209, 0.0803, 0.00963181, -0.169072,
-    0.810191, 2.10321, 0.0347886, 0.15378, 0.0503901, 0.421794, 0.0641248, 0.0013479, 0.358033, -0.0483058,
-    0.10279, 0.296793, -0.793958, -1.09027, 0.202678, -0.168681, 0.088122, -0.625277, 0.274264, 0.0348254,
-    -0.260962, 3.06155, 4.41768, 0.15239, 1.27963, 0.0477546, 1.57746, 0.256719, 0.00494707, 0.329838,
-    0.296793, -0.794157, -1.12254, 0.193266, -0.16888, 0.0917398, -0.625277, 0.285412, 0.0372008, -0.276062,
-    3.05972, 4.70396, 0.141932, 1.27674, 0.0523746, 1.57746, 0.275666, 0.00541336, 0.364939, 0.296793,
-    -0.793547, -1.14732, 0.187798, -0.168271, 0.093657, -0.625277, 0.276541, 0.035552, -0.29179, 3.05755,
-    4.93973, 0.136528, 1.27769, 0.0551984, 1.57746, 0.26092, 0.00510235, 0.403916,
+    0.0952873, -0.230422, -0.420469, 0.0464081, -0.0584862, 0.0642991, -0.171936, 0.0718265, 0.00977069, -0.146081,
+    0.06374, 0.058233, 0.656555, 1.91996, 0.027357, 0.0968617, 0.0539653, 0.394738, 0.0584969, 0.00150537,
+    0.310586, 0.0533251, 0.0494248, -0.0262281, 0.0975505, 0.301571, -0.806411, -1.10052, 0.210755, -0.162409,
+    0.0906881, -0.644002, 0.278758, 0.0360046, -0.264648, 0.0913251, 0.0671477, 3.1076, 4.43238, 0.160993,
+    1.30874, 0.0499479, 1.66046, 0.260993, 0.00520275, 0.334216, 0.0504792, 0.0373907, 0.301571, -0.806574,
+    -1.13288, 0.201234, -0.162572, 0.0945239, -0.644002, 0.290115, 0.0384087, -0.279443, 0.095221, 0.0799833,
+    3.10572, 4.71752, 0.150186, 1.30583, 0.0548708, 1.66046, 0.2803, 0.00569087, 0.368658, 0.0554943,
+    0.0497085, 0.301571, -0.805985, -1.15782, 0.19579, -0.161983, 0.0962477, -0.644002, 0.280915, 0.0367319,
+    -0.295658, 0.0969743, 0.089217, 3.10364, 4.95368, 0.144719, 1.30704, 0.0574646, 1.66046, 0.264998,
+    0.00537743, 0.408633, 0.0581526, 0.0597489,
     # sd
-    0.312418, 0.855623, 1.37174, 0.177874, 0.381855, 0.215188, 0.620981, 0.240161, 0.0354289, 0.573977,
-    2.80477, 6.51634, 0.129035, 0.902293, 0.198614, 1.66439, 0.209781, 0.00711495, 1.54834, 0.316951,
-    0.640956, 0.456847, 1.55923, 1.79695, 0.333635, 1.11856, 0.199974, 1.08926, 0.426028, 0.0611097,
-    0.511604, 7.52024, 8.23347, 0.276201, 3.57204, 0.156271, 3.30662, 0.406256, 0.0116074, 0.927964,
-    0.456847, 1.55854, 1.85577, 0.323391, 1.11724, 0.209664, 1.08926, 0.44069, 0.0634792, 0.537337,
-    7.50821, 8.80098, 0.266068, 3.57129, 0.169619, 3.30662, 0.428678, 0.0120887, 1.01366, 0.456847,
-    1.55815, 1.90353, 0.318216, 1.11776, 0.21547, 1.08926, 0.429473, 0.061956, 0.564603, 7.50444,
-    9.30353, 0.262081, 3.57229, 0.178272, 3.30662, 0.412395, 0.0117708, 1.10928,
+    0.293613, 0.77683, 1.32029, 0.158757, 0.305683, 0.22323, 0.6043, 0.230951, 0.0375498, 0.537818,
+    0.221953, 0.214556, 2.55318, 6.34043, 0.110984, 0.728409, 0.207975, 1.66246, 0.203383, 0.0079283,
+    1.45714, 0.20623, 0.200361, 0.311229, 0.624408, 0.458942, 1.56758, 1.79478, 0.341433, 1.13242,
+    0.204265, 1.11612, 0.428122, 0.0625025, 0.513984, 0.205279, 0.181335, 7.56584, 8.17768, 0.286059,
+    3.62639, 0.161277, 3.4314, 0.40838, 0.012109, 0.931808, 0.162386, 0.14605, 0.458942, 1.5669,
+    1.85314, 0.331198, 1.13111, 0.214328, 1.11612, 0.442872, 0.0649291, 0.539047, 0.215471, 0.208115,
+    7.55162, 8.73677, 0.275806, 3.62567, 0.175201, 3.4314, 0.430929, 0.0126455, 1.01559, 0.176517,
+    0.174709, 0.458942, 1.56654, 1.90083, 0.32617, 1.13173, 0.219549, 1.11612, 0.431377, 0.0634693,
+    0.566765, 0.220792, 0.227574, 7.55043, 9.23724, 0.271834, 3.62597, 0.183024, 3.4314, 0.414243,
+    0.0123425, 1.11447, 0.184527, 0.196553,
     # w
-    0.489654, -0.426152, -1.55795, -0.557809, -1.25743, -0.0982892, 0.186049, 0.643878, 0.139072, -0.148727,
-    -0.379528, 1.99283, -2.22155, -0.171764, 0.410077, -0.576783, 0.516685, -0.129548, -0.455888, 1.44827,
-    1.03954, 0.00136974, 0.327865, -0.0986439, 0.0403216, 0.239273, 0.423298, 0.223614, 0.0466083, -0.250494,
-    0.227875, -0.261276, 0.119814, 0.050043, -0.315639, 0.264497, -0.245656, 0.0857924, -0.405971, -0.132639,
-    -0.149612, 0.149938, 0.102926, -0.179778, 0.105837, -0.0296162, 0.105979, -0.149712, -0.122429, 0.11943,
-    -0.131931, -0.0700103, -0.188987, -0.125456, -0.00159304, -0.0670944, -0.149239, -0.0820498, -0.0825851, -0.186611,
-    -1.21288, -1.05444, -1.64884, -1.26621, 1.4141, -0.435658, -0.127169, 0.224826, -0.325232, -0.592228,
-    1.60548, -2.44132, -1.97989, 0.0575861, 0.603075, -0.115034, 0.41267, 0.539865,
+    0.0194656, -0.0209917, -3.01764, 0.308347, 0.0419168, -0.447328, -0.0481884, 1.044, -0.104532, -0.304605,
+    -0.813855, -0.558813, 0.169466, -0.973835, -0.463415, -0.0437106, 0.13584, -0.196842, -0.674304, 0.0213808,
+    -0.326084, 0.765727, 0.37219, 0.17231, -0.0622429, 0.0167455, -0.539107, -3.32329, 0.376914, -0.737659,
+    -0.34907, -0.00874077, -0.182583, 0.311682, 0.10466, 0.00168977, -0.400386, -0.258027, -0.93193, -1.12427,
+    -0.259979, 0.233842, 0.0217158, 0.00373935, -0.141995, -0.0302809, 0.196392, 0.176297, -0.148878, -0.544292,
+    -3.58545, 0.318152, -0.738285, -0.396392, -0.0159202, -0.0397206, 0.343635, 0.0327759, -0.0532407, -0.531091,
+    -0.304892, -1.0467, -1.06718, -0.251556, 0.279548, -0.00248323, -0.0011997, -0.176764, -0.0759166, 0.273243,
+    0.238052, 0.11968, -0.556433, -4.6896, 0.459001, -0.820266, -0.566747, 0.0507515, -0.376519, -0.259836,
+    -0.105772, -0.167111, -0.55066, -0.367471, -1.45539, -1.10096, -0.281649, 0.392693, 0.0761344, -0.215877,
+    0.0848756, -0.160291, 0.38199, 0.234918,
     # score map
-    0.0680083, -0.900007,
+    0.579967, -1.26713,
 ]
 
 
@@ -102,6 +111,11 @@ def patch_graphs(lab: Tensor, idx: Tensor, aff: Tensor, m: int) -> Tuple[Tensor,
     deg0 = torch.zeros(m, dtype=f64, device=dev).index_add_(0, a, wc * 0.5).index_add_(0, b, wc * 0.5)
     size = torch.bincount(lab, minlength=m).to(f64)
     return w, w0, deg, deg0, size
+
+
+def seg_edges(w0: Tensor, seg: Tensor) -> Tensor:
+    """The patch graph `w0` on the edges between different parts of `seg` only."""
+    return w0 * (seg.unsqueeze(1) != seg.unsqueeze(0)).to(w0.dtype)
 
 
 def patch_ppr(w: Tensor, seeds: Tensor, alpha: float) -> Tensor:
@@ -151,11 +165,14 @@ def sweep_sets(w: Tensor, size: Tensor, q: Tensor) -> Tensor:
 
 
 def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int, w: Tensor, w0: Tensor,
-                       deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor) -> Tensor:
+                       deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor, seg: Tensor,
+                       seed: int, w0_seg: Tensor) -> Tensor:
     """The features of one click's candidates (patch sets [C,m], their kind,
-    the tree score of the tree ones, the index of the automatic part, the
-    patch graphs, the click's least and greatest distance to each patch's
-    points): [C, n_base() + 1] (the last one the tree score's logit)."""
+    the tree score of the tree ones, the index of the automatic part (the
+    tree candidate), the patch graphs, the click's least and greatest
+    distance to each patch's points, every patch's part in the automatic
+    segmentation, the click's patch, w0 on the edges between those parts
+    (seg_edges)): [C, n_base() + 1] (the last one the tree score's logit)."""
     s = sets.to(torch.float64)
     n = size.sum()
     cnt = s @ size
@@ -163,6 +180,7 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
     feats: List[Tensor] = [ls]
     rat_num = torch.zeros_like(cnt)
     lpa = torch.zeros_like(cnt)
+    cut0 = torch.zeros_like(cnt)
     for gi in range(2):
         g = w if gi == 0 else w0
         dg = deg if gi == 0 else deg0
@@ -173,6 +191,7 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
             rat_num = phi
             lpa = torch.log(phi + 1e-3)
         else:
+            cut0 = cut
             feats.append(lpa)
             feats.append((rat_num / phi.clamp_min(1e-6)).clamp(0.0, 2.0))
     inter = (s * size) @ s.t()
@@ -188,6 +207,13 @@ def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int
     dout = torch.where(sets, big, pmin.unsqueeze(0).expand_as(s)).min(1).values
     din = torch.where(sets, pmax.unsqueeze(0).expand_as(s), -big).max(1).values
     feats.append(torch.log(dout.clamp(1e-4, 2.0) / din.clamp(1e-4, 2.0)).clamp(-6.0, 3.0))
+    # agreement with the automatic segmentation: IoU with its part under the click, and the
+    # share of the candidate's boundary (edge counts) that runs along its parts' boundaries
+    a = (seg == seg[seed]).to(torch.float64)
+    ca = a @ size
+    ia = (s * a.unsqueeze(0)) @ size
+    feats.append(ia / (cnt + ca - ia).clamp_min(1.0))
+    feats.append(((s @ w0_seg) * (1.0 - s)).sum(1) / cut0.clamp_min(1e-9))
     t = tree_score.to(torch.float64).clamp(1e-4, 1.0 - 1e-4)
     feats.append(torch.where(kind == 0, torch.log(t / (1.0 - t)), torch.zeros_like(t)))
     return torch.stack(feats, 1)

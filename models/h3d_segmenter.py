@@ -85,65 +85,17 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    big one, which the tree may only cut together with its neighbours). Every
    candidate is ranked by a linear score of its features (size, conductance,
    its ratio to the plain-count conductance, overlap with the automatic part
-   and with the other kinds' candidates, how deep the click lies in it, the
-   tree's expected IoU) and their squares, one weight set per kind
-   (h3d_prompt.PROMPT_RANK: softmax over a click's candidates, expected IoU
-   maximized, on the PSB dev split's clicks, torch seed 0; cross-validated
+   and with the other kinds' candidates, how deep the click lies in it, its
+   agreement with the automatic segmentation, the tree's expected IoU) and their squares, one weight set per kind
+   (h3d_prompt.PROMPT_RANK: softmax over a click's candidates against the
+   softmax of their IoUs, on the PSB dev split's clicks, torch seed 0; cross-validated
    on held-out halves of the categories); the click gets the best one, its
    score mapped to an expected IoU by a fitted logistic. Nothing in them
    names a category.
 
-Tuning of the automatic cuts (no fitted weights; a handful of scale-free
-thresholds tried by hand, the same for every mesh). Earlier session: a Python driver, 20k samples per
-mesh, seed 0, Rand index error over the 95 PSB dev meshes:
-  tau 0.08, sdf_weight 1, no ratio rule ............ 0.159 (tables, cups split in halves)
-  + mean cut affinity < 0.85 ....................... 0.164
-  sdf_weight 2 ..................................... 0.164
-  tau 0.14 ......................................... 0.283 (over-segmented)
-  ratio rule, tau_neck 0.03 ........................ cups/tables fixed, hands and
-                                                     airplanes one part
-  ratio rule, tau_neck 0.045 ....................... 0.144 (CLI)
-This session (models/tune_inprocess.py, log in models/tune_segmenter.log):
-  8k subsample, new k-NN / eigen / peeling ......... 0.136 (all 95)
-  min_depth 2 -> 0.5 ............................... cups no longer cut in pieces
-  tau_neck 0.045 -> 0.055 .......................... fewer under-segmented meshes
-  no thickness term from rays that miss ............ thin table tops whole again
-  max_points 8k / 10k / 12k ........................ 10k (12k: same quality, slower)
-  defaults, all 95 ................................. 0.123, prompt IoU 0.627
-  thresholds x1.3 for clicks (finer parts) ......... prompt IoU 0.610: not kept
-  inscribed ball instead of the ray (thickness 1) .. ball_min 1.5: 0.134 (38 meshes; Mech 0.31);
-                                                     ball_min 4: 0.117 (38; rays 0.116), all 95:
-                                                     0.127 (rays 0.123); CLI all 95: RI 0.130
-                                                     (rays 0.128), Fish 0.355 (0.345), prompt
-                                                     0.626 (0.631); bench/quality chair 6 parts
-                                                     of 6 (rays 10), IoU 0.888 (0.876): option
-  nvec 2-3 (cuts along further eigenvectors) ....... no better: left at 1
-Session s6 (in-process, all 95, log in models/tune_segmenter.log):
-  defaults before .................................. 0.123, Fish 0.315
-  neck cuts must be waists, next sweep minima ...... 0.118, Fish 0.259 (neck 1.4, neck_one 1.9, cands 6)
-  + nvec 3 ......................................... 0.115, Fish 0.221, Bust 0.299
-  + no ray term where ray > 4 x inscribed ball ..... 0.115, Bust 0.301; bench/quality chair 6/6 parts
-Session s8 (in-process, all 95; CLI figures from bench/segmentation/run_psb.py):
-  small creased parts (small_tau 0.25, ratio 0.4) .. 0.114 but in-range 0.916: Bust 309's hair curls
-  + they must stick out, be < 1/10 of the segment,
-    small_tau 0.22, ratio 0.38 ..................... 0.114, in-range 0.926, Bust 0.301 (CLI: RI 0.118,
-                                                     Bust 0.298, in-range 91.6 %); bench/quality's
-                                                     snowman gets its nose (CLI IoU 0.897 -> 0.901)
-  + smooth borders of crease cuts merge: 0.6 ..... RI 0.122 (a hand, a plier merged away)
-                                      0.7-0.8 ..... 0.114, in-range 0.926; 0.8 kept (CLI: RI 0.117,
-                                                     Chair 0.067 -> 0.098, Mech 0.157 -> 0.119,
-                                                     in-range 91.6 %); bench/quality cluster02 8 -> 6
-                                                     parts (CLI IoU 0.901 -> 0.912)
-  no gain on the clusters: merging parts that meet at two places, crease-bounded
-  pieces and PageRank sets as cut candidates, greedy patch moves, more eigenvectors,
-  protruding crease-cut parts above min_frac (cluster05 4/5 at seed 0, worse at 1-3)
-Prompts (models/tune_prompt.py; in-process prompt IoU over all 95, clicks as
-tune_inprocess.py; humans against each other on the same clicks: 0.715):
-  the automatic part under the click ............... 0.627
-  best node of the x4 tree (an oracle) ............. 0.753
-  node with the highest bval/cval ratio ............ 0.590
-  fitted scorer, any node of the path .............. 0.641 (cross-validated 0.635)
-  fitted scorer, the automatic part or under it .... 0.637 (cross-validated 0.632): kept
+Tuning (no fitted weights for the automatic cuts: a handful of scale-free
+thresholds tried by hand, the same for every mesh): the summary of every
+session's steps heads models/tune_segmenter.log, the runs follow it.
 
 P = 0: one mask per part; a part's score: how far its own best cut was from
 being taken (0.5..1). P > 0: row p is the mask chosen for prompt p, its score
@@ -157,8 +109,8 @@ from torch import Tensor, nn
 
 from h3d_cuts import narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha, rank_design,
-                        sweep_bounds, sweep_sets)
+from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha,
+                        rank_design, seg_edges, sweep_bounds, sweep_sets)
 from h3d_thickness import inscribed_diameter, shape_diameter
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
@@ -496,29 +448,38 @@ class Segmenter(nn.Module):
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
             return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
-        (part_of, part_score, leaf, parent, _, bratio, _), lab, sub, idx, aff = self.tree(points, normals, 1.0, 1.0)
-        if float(self.params[29].item()) <= 1.0:
-            # smooth stretches of crease-following cuts are no part borders (h3d_cuts.smooth_merges)
-            w, w0, _, _, _ = patch_graphs(lab, idx, aff, part_of.shape[0])
-            part_of, part_score = smooth_merges(part_of, part_score, leaf, parent, bratio, w, w0,
-                                                float(self.params[29].item()), float(self.params[11].item()))
+        t, lab, sub, idx, aff, _ = self.tree(points, normals, 1.0, 1.0)
+        part_of, part_score = self.smooth_merged(t, lab, idx, aff)
         plab = self.spread(points, sub, part_of[lab])
         kparts = part_score.shape[0]
         masks = torch.zeros(kparts, n_all, device=dev)
         masks.scatter_(0, plab.unsqueeze(0), 1.0)
         return masks, part_score
 
-    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
-             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor, Tensor]:
+    def smooth_merged(self, t: Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], lab: Tensor,
+                      idx: Tensor, aff: Tensor) -> Tuple[Tensor, Tensor]:
+        """A cut tree's parts (every patch's part, every part's score) with the
+        smooth stretches of crease-following cuts merged (h3d_cuts.smooth_merges)."""
+        part_of, part_score, leaf, parent, _, bratio, _ = t
+        if float(self.params[29].item()) <= 1.0:
+            w, w0, _, _, _ = patch_graphs(lab, idx, aff, part_of.shape[0])
+            part_of, part_score = smooth_merges(part_of, part_score, leaf, parent, bratio, w, w0,
+                                                float(self.params[29].item()), float(self.params[11].item()))
+        return part_of, part_score
+
+    def tree(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
+             ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor, Tensor,
+                        Tensor]:
         """The cut tree over an even subsample of at most max_points samples
         (cut_tree's outputs, the patch of every subsample point, the
-        subsample, and the subsample's k-NN graph: neighbours [n,k] and
-        affinities [n,k], 0 for no edge)."""
+        subsample, the subsample's k-NN graph: neighbours [n,k] and
+        affinities [n,k], 0 for no edge; and with auto_too every patch's
+        automatic part, else nothing)."""
         n_all = points.shape[0]
         g = min(n_all, max(int(self.params[12].item()), 64))
         sub = torch.div(torch.arange(g, device=points.device) * n_all, g, rounding_mode="floor")
-        t, lab, idx, aff = self.part_labels(points[sub], normals[sub], scale, scale_min)
-        return t, lab, sub, idx, aff
+        t, lab, idx, aff, auto = self.part_labels(points[sub], normals[sub], scale, scale_min, auto_too)
+        return t, lab, sub, idx, aff, auto
 
     def spread(self, points: Tensor, sub: Tensor, labels: Tensor) -> Tensor:
         """Every sample takes the label of its nearest subsample point."""
@@ -554,12 +515,13 @@ class Segmenter(nn.Module):
 
     def prompt_tree_graph(self, points: Tensor, normals: Tensor
                           ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor],
-                                     Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]]:
+                                     Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]]:
         """prompt_tree's outputs and (every patch's leaf, every subsample
-        point's patch, the subsample, its k-NN graph: neighbours, affinities)."""
+        point's patch, the subsample, its k-NN graph: neighbours, affinities,
+        every patch's automatic part)."""
         dev = points.device
-        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub, idx, aff = self.tree(
-            points, normals, float(self.params[16].item()), float(self.params[18].item()))
+        (part_of, _, leaf_node, parent, bval, bratio, cval), lab, sub, idx, aff, auto = self.tree(
+            points, normals, float(self.params[16].item()), float(self.params[18].item()), True)
         plab = self.spread(points, sub, part_of[lab])
         kparts = leaf_node.shape[0]
         nodes = parent.shape[0]
@@ -573,7 +535,7 @@ class Segmenter(nn.Module):
                 v = par[v]
         count = torch.bincount(plab, minlength=kparts).to(torch.float32)
         nsize = (count.unsqueeze(1) * anc.to(torch.float32)).sum(0) / float(points.shape[0])
-        return (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff)
+        return (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff, auto)
 
     @torch.jit.export
     def prompt_candidates(self, points: Tensor, normals: Tensor, prompts: Tensor
@@ -584,13 +546,14 @@ class Segmenter(nn.Module):
         features [P,C,F], and the subsample's patches and the subsample
         (a candidate's samples: sets[p, c][lab] on the subsample, spread)."""
         dev = points.device
-        (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff) = self.prompt_tree_graph(
+        (plab, anc, parent, bval, bratio, cval, nsize), (part_of, lab, sub, idx, aff, seg) = self.prompt_tree_graph(
             points, normals)
         nearest = torch.cdist(prompts, points).argmin(dim=1)
         on_path = anc[plab[nearest]]                                      # [P,V]
         score = self.click_scores(on_path, anc, parent, bval, bratio, cval, nsize)
         m = part_of.shape[0]
         w, w0, deg, deg0, size = patch_graphs(lab, idx, aff, m)
+        w0s = seg_edges(w0, seg)
         spts = points[sub]
         dist = torch.cdist(prompts, spts)                                 # [P,n]
         seeds = lab[dist.argmin(dim=1)]
@@ -619,7 +582,8 @@ class Segmenter(nn.Module):
             auto = int(torch.argmax(nsize[nodes]).item())
             pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
             pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
-            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax)
+            f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()),
+                                   w0s)
             k = kind.shape[0]
             sets[c, :k] = cs
             kinds[c, :k] = kind
@@ -674,8 +638,9 @@ class Segmenter(nn.Module):
         # candidates: the automatic part under the click and the nodes under it
         return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
-    def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float
-                    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor]:
+    def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
+                    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor,
+                               Tensor]:
         """The cut tree of the patch graph (see cut_tree; thresholds tau and
         tau_neck times `scale`, the least part size times `scale_min`),
         every point's patch, and the point graph (neighbours, affinities)."""
@@ -797,4 +762,14 @@ class Segmenter(nn.Module):
                      float(self.params[25].item()) * float(n) if scale == 1.0 and float(self.params[25].item()) > 0.0
                      else 1e30, float(self.params[26].item()), float(self.params[27].item()), pnorm,
                      float(self.params[28].item()))
-        return t, lab, idx, aff
+        auto = torch.zeros(0, dtype=torch.long, device=dev)
+        if auto_too:
+            # the automatic parts on the same patches (unscaled thresholds and rules, as the P = 0 path)
+            ta = cut_tree(w, w0, size, start, float(self.params[3].item()), float(self.params[10].item()),
+                          max_ratio, min_frac * float(n), nvec, float(self.params[21].item()),
+                          int(self.params[22].item()), float(self.params[23].item()),
+                          float(self.params[25].item()) * float(n) if float(self.params[25].item()) > 0.0 else 1e30,
+                          float(self.params[26].item()), float(self.params[27].item()), pnorm,
+                          float(self.params[28].item()))
+            auto, _ = self.smooth_merged(ta, lab, idx, aff)
+        return t, lab, idx, aff, auto

@@ -405,7 +405,9 @@ class GrownCandidates(unittest.TestCase):
         sets[1, :6] = True                        # the small clique
         kind = torch.tensor([0, 1])
         dist = torch.arange(m, dtype=torch.float64) * 0.01
-        f = hp.candidate_features(sets, kind, torch.tensor([0.7, 0.0]), 0, w, w0, deg, deg0, size, dist, dist)
+        seg = (torch.arange(m) >= 6).long()      # the automatic segmentation: the two cliques
+        f = hp.candidate_features(sets, kind, torch.tensor([0.7, 0.0]), 0, w, w0, deg, deg0, size, dist, dist,
+                                  seg, 2, hp.seg_edges(w0, seg))
         self.assertEqual(f.shape, (2, hp.n_base() + 1))
         self.assertAlmostEqual(float(f[1, 0]), math.log(6 / 36), places=6)
         vol = float(deg[:6].sum())
@@ -413,8 +415,13 @@ class GrownCandidates(unittest.TestCase):
         self.assertAlmostEqual(float(f[1, 2]), (0.05 / vol) / (1.0 / float(deg0[:6].sum())), places=6)
         self.assertAlmostEqual(float(f[1, 4]), 6 / 36, places=6)      # IoU with the automatic part
         self.assertAlmostEqual(float(f[1, 6]), 6 / 36, places=6)      # best overlap with another kind
-        self.assertAlmostEqual(float(f[0, 9]), math.log(0.7 / 0.3), places=6)
-        self.assertEqual(float(f[1, 9]), 0.0)
+        self.assertAlmostEqual(float(f[1, 9]), 1.0, places=6)       # IoU with the automatic part under the click
+        self.assertAlmostEqual(float(f[0, 9]), 6 / 36, places=6)
+        self.assertAlmostEqual(float(f[1, 10]), 1.0, places=6)      # its boundary runs along the automatic one
+        self.assertEqual(float(f[0, 10]), 0.0)                      # the whole shape has none
+        nb = hp.n_base()
+        self.assertAlmostEqual(float(f[0, nb]), math.log(0.7 / 0.3), places=6)
+        self.assertEqual(float(f[1, nb]), 0.0)
         x = hp.rank_design(f, kind, len(hp.ppr_alpha()) + 1)
         self.assertEqual(x.shape, (2, hp.N_DESIGN))
         self.assertEqual(len(hp.PROMPT_RANK), 3 * hp.N_DESIGN + 2)

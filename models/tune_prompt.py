@@ -30,9 +30,10 @@ the segmenter's prompt_candidates (the tree nodes from the automatic part
 down and the grown PageRank sweep sets, h3d_prompt.py) with its kind, its
 features and its area-weighted IoU with the clicked human segment. `rank`
 fits the ranking model (PROMPT_RANK in h3d_prompt.py: per kind, a linear
-score of the features and their squares; loss: minus the expected IoU of a
-softmax choice among each click's candidates, clicks weighted as the
-benchmark averages them, L-BFGS, torch seed 0, l2 1e-4) on one half of the
+score of the features and their squares; loss: the cross-entropy of the
+softmax of the scores over each click's candidates against the softmax of
+their IoUs / 0.05, clicks weighted as the benchmark averages them, L-BFGS,
+torch seed 0, l2 1e-4) on one half of the
 categories and tests it on the other (both ways: the held-out figures),
 then fits on all, fits the logistic map of the best score to its IoU, and
 prints the numbers to paste.
@@ -231,6 +232,7 @@ def rank_dump(psb, ids, out):
     os.environ['PSB_DIR'] = psb
     import tune_inprocess as T
     import h3d_segmenter
+    from scipy import sparse
     from scipy.spatial import cKDTree
     torch.set_num_threads(1)
     m = torch.jit.script(h3d_segmenter.Segmenter().eval())
@@ -262,12 +264,12 @@ def rank_dump(psb, ids, out):
         fr = np.concatenate([fi, emp])
         sc_ = np.concatenate([np.arange(len(P)), j])
         cnt = np.bincount(fr, minlength=len(F))
+        # every face's sample count in every patch
+        fp = sparse.csr_matrix((np.ones(len(fr)), (fr, lab[near[sc_]])), shape=(len(F), sets.shape[2]))
         for c, (hi, s) in enumerate(clicks):
             g = hs[hi] == s
             k = int(valid[c].sum())
-            ms = sets[c, :k][:, lab][:, near]                         # [k, samples]
-            fv = np.zeros((len(F), k))
-            np.add.at(fv, fr, ms[:, sc_].T.astype(np.float64))
+            fv = np.asarray(fp @ sets[c, :k].T.astype(np.float64))    # [F, k] samples inside
             fm = 2 * fv > cnt[:, None]
             inter = (area[:, None] * (fm & g[:, None])).sum(0)
             uni = (area[:, None] * (fm | g[:, None])).sum(0)
@@ -286,7 +288,7 @@ def rank_groups(d):
     return start, np.append(start[1:], len(key))
 
 
-def rank_fit(d, train, l2=1e-4, seed=0):
+def rank_fit(d, train, l2=1e-4, seed=0, y_temp=0.05):
     """The ranking model fitted on the clicks of the meshes in `train`."""
     import h3d_prompt
     torch.manual_seed(seed)
@@ -312,6 +314,7 @@ def rank_fit(d, train, l2=1e-4, seed=0):
     mu = x.mean(0)
     sd = x.std(0) + 1e-6
     xn = (x - mu) / sd
+    ymax = torch.zeros(ng, dtype=y.dtype).scatter_reduce(0, g, y, 'amax', include_self=False)
     w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([w], max_iter=500)
 
@@ -321,8 +324,12 @@ def rank_fit(d, train, l2=1e-4, seed=0):
         zmax = torch.zeros(ng, dtype=z.dtype).scatter_reduce(0, g, z.detach(), 'amax', include_self=False)
         e = torch.exp(z - zmax[g])
         den = torch.zeros(ng, dtype=z.dtype).index_add(0, g, e)
-        num = torch.zeros(ng, dtype=z.dtype).index_add(0, g, e * y)
-        loss = -(wc * num / den).sum() + l2 * (w * w).sum()
+        # listwise cross-entropy: the target puts softmax(IoU / y_temp) on a click's candidates,
+        # so near-best ones share the credit (held out better than the expected IoU of a softmax choice)
+        t = torch.exp((y - ymax[g]) / y_temp)
+        tden = torch.zeros(ng, dtype=z.dtype).index_add(0, g, t)
+        logq = z - zmax[g] - torch.log(den)[g]
+        loss = -(wc[g] * t / tden[g] * logq).sum() + l2 * (w * w).sum()
         loss.backward()
         return loss
     opt.step(closure)
