@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cap_quadric.h"
 #include "cap_refine.h"
 #include "h3dpart/marching.h"
 #include "h3dpart/surface_query.h"
@@ -236,12 +237,9 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   if (lu.info() != Eigen::Success) return false;
   const Eigen::MatrixXd flat = lu.solve(Eigen::MatrixXd(-fixedPart.bottomRows(free)));
   if (lu.info() != Eigen::Success || !flat.allFinite()) return false;
-  // Halfway, unless the check finds cap vertices outside the shape: then
-  // flatter (a neighbour thinner than the dome), then sunk under the membrane
-  // along the cap's normal, deeper towards its middle (a part that was an
-  // island in its neighbour's surface: the neighbour's cap over the hole
-  // would lie on the island's visible surface) -- the first the check finds
-  // hidden, else the one with the fewest exposed vertices.
+  // The part's own quadric if (nearly) hidden, else halfway unless exposed:
+  // then flatter (a thin neighbour), then sunk under the membrane, deeper
+  // towards its middle (an island) -- the first nearly hidden, else the least exposed.
   const NearestPoints border = borderIndex(cap, vertices);
   auto at = [&](const Eigen::MatrixXd& x, std::uint32_t v) {
     auto it = column.find(v);
@@ -255,8 +253,10 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
     capNormal += cross(at(flat, t[1]) - at(flat, t[0]), at(flat, t[2]) - at(flat, t[0]));
   capNormal = normalized(capNormal);
   std::vector<float> toBorder(static_cast<std::size_t>(free), 0.f);
+  double nearlyHidden = 0;  // a share of the vertices' distances from the border
   for (const auto& [v, c] : column)
-    toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v));
+    nearlyHidden +=
+        kNearlyHidden * (toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v)));
   struct Shape {
     double bulge, sink;
   };
@@ -266,9 +266,13 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
                                       {0, 0.15},       {0, 0.3},        {0, 0.6}};
   std::vector<Vec3> inner(static_cast<std::size_t>(free));
   std::vector<float> innerToBorder(static_cast<std::size_t>(free));
-  double fewest = INFINITY;
-  Eigen::MatrixXd chosen;
+  Eigen::MatrixXd chosen = flat;
+  double fewest = check && !cap.tube ? onPartQuadric(cap.border, vertices, firstNew, border,
+                                                     capNormal, check, chosen)
+                                     : INFINITY;
+  if (fewest > nearlyHidden) fewest = INFINITY, chosen.resize(0, 0);
   for (const Shape& shape : kShapes) {
+    if (&shape == kShapes && fewest <= nearlyHidden) break;  // on the quadric
     if (!check && shape.bulge > kBulge) continue;
     // a tube is the membrane moved in: the surface it leaves from (the face
     // around a bore) goes the other way, and it has no one side to sink to
@@ -292,7 +296,7 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
       fewest = exposed;
       chosen = x;
     }
-    if (exposed == 0) break;
+    if (exposed <= nearlyHidden) break;
   }
   if (fewest > 0 && fewest != INFINITY && inside)
     followInside(nb, column, cap.faces, border, check, inside, fewest, chosen, vertices,
