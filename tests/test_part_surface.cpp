@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "cap_patch.h"
+#include "cap_quadric.h"
 #include "h3dpart/marching.h"
 #include "h3dpart/simplify.h"
 #include "part_caps.h"
@@ -543,6 +544,38 @@ class TestPartSurface : public QObject {
                             .arg(outside)
                             .arg(tested)
                             .arg(worst)));
+  }
+
+  // The quadric a cap over a large hole may follow: a band of a sphere (what
+  // shows of a ball sunk into its neighbour) fits, and a ray from the band's
+  // plane meets the sphere's hidden bottom; a box's corner fits none.
+  void quadricFitsASphereNotABoxCorner() {
+    const Vec3 centre{0.1f, -0.2f, 0.15f};
+    const float radius = 0.4f;
+    std::vector<Vec3> band;
+    for (int i = 0; i < 24; ++i)
+      for (int j = 0; j < 6; ++j) {
+        const float phi = 6.2831853f * static_cast<float>(i) / 24.f;
+        const float z = -0.15f + 0.05f * static_cast<float>(j);  // just above the cut at -0.15
+        const float r = std::sqrt(radius * radius - z * z);
+        band.push_back(centre + Vec3{r * std::cos(phi), r * std::sin(phi), z});
+      }
+    const auto sphere = detail::fitQuadric(band, 0.005);
+    QVERIFY(sphere.has_value());
+    for (const Vec3& p : band) QVERIFY(std::fabs(sphere->value(p)) < 1e-3);
+    const auto down = sphere->hit(centre + Vec3{0, 0, -0.15f}, Vec3{0, 0, -1});
+    QVERIFY(down.has_value());
+    QVERIFY2(std::fabs(*down - 0.25) < 0.01, qPrintable(QString("hit at %1").arg(*down)));
+
+    std::vector<Vec3> corner;
+    for (int i = 0; i < 8; ++i)
+      for (int j = 0; j < 8; ++j) {
+        const float u = 0.1f * static_cast<float>(i), v = 0.1f * static_cast<float>(j);
+        corner.push_back({u, v, 0});
+        corner.push_back({u, 0, v});
+        corner.push_back({0, u, v});
+      }
+    QVERIFY(!detail::fitQuadric(corner, 0.005).has_value());
   }
 
   // A cube whose top has two square islands of other parts touching at one
