@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 namespace h3d::detail {
 
@@ -116,6 +117,7 @@ std::optional<Quadric> fitQuadric(const std::vector<Vec3>& vertices, double tole
 }
 
 double onPartQuadric(const std::vector<std::uint32_t>& border, const std::vector<Vec3>& vertices,
+                     const std::vector<std::vector<std::uint32_t>>& surfaceNeighbours,
                      std::uint32_t firstNew, const NearestPoints& borderIndex, const Vec3& normal,
                      const CapCheck& check, Eigen::MatrixXd& x) {
   if (border.empty()) return INFINITY;
@@ -123,9 +125,21 @@ double onPartQuadric(const std::vector<std::uint32_t>& border, const std::vector
   for (std::uint32_t v : border) mid += vertices[v] * (1.f / static_cast<float>(border.size()));
   float radius = 0;
   for (std::uint32_t v : border) radius = std::max(radius, length(vertices[v] - mid));
+  // the part's vertices within kNear radii of the border, reached over the
+  // surface from it (a walk, not a scan of the whole part: a part may have
+  // thousands of small caps)
   std::vector<Vec3> near;
-  for (std::uint32_t v = 0; v < firstNew; ++v)
-    if (borderIndex.distance(vertices[v]) < kNear * radius) near.push_back(vertices[v]);
+  std::unordered_set<std::uint32_t> seen(border.begin(), border.end());
+  std::vector<std::uint32_t> todo(border.begin(), border.end());
+  while (!todo.empty()) {
+    const std::uint32_t v = todo.back();
+    todo.pop_back();
+    near.push_back(vertices[v]);
+    for (std::uint32_t u : surfaceNeighbours[v])
+      if (u < firstNew && seen.insert(u).second &&
+          borderIndex.distance(vertices[u]) < kNear * radius)
+        todo.push_back(u);
+  }
   const auto quadric = fitQuadric(near, kTolerance);
   if (!quadric) return INFINITY;
   std::vector<Vec3> points(static_cast<std::size_t>(x.rows()));

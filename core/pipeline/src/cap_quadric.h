@@ -35,11 +35,12 @@ std::optional<Quadric> fitQuadric(const std::vector<Vec3>& points, double tolera
 inline constexpr double kNearlyHidden = 0.01;
 
 // The cap's free vertices `x` (rows) moved out along `normal` onto the
-// quadric fitted to the part's surface (vertices below firstNew) within a
-// border radius of the cap's border; returns the check's figure for them,
-// or infinity (`x` as it may be) when that surface fits no quadric or a
-// vertex would not meet it within a few border radii.
+// quadric fitted to the part's surface (vertices below firstNew, reached
+// from the border over `surfaceNeighbours`) within a border radius of it; returns the check's
+// figure for them, or infinity (`x` as it may be) when that surface fits no quadric or a vertex
+// would not meet it within a few border radii.
 double onPartQuadric(const std::vector<std::uint32_t>& border, const std::vector<Vec3>& vertices,
+                     const std::vector<std::vector<std::uint32_t>>& surfaceNeighbours,
                      std::uint32_t firstNew, const NearestPoints& borderIndex, const Vec3& normal,
                      const CapCheck& check, Eigen::MatrixXd& x);
 

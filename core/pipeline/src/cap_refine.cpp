@@ -41,38 +41,33 @@ std::uint64_t edgeKey(std::uint32_t a, std::uint32_t b) {
   return (static_cast<std::uint64_t>(a) << 32) | b;
 }
 
-// How close two vertices may come, per unit of the part's diagonal, before
-// the surface counts as touching itself.
+// How close two vertices of a cap may come, per unit of the cap's
+// diagonal, before the surface counts as touching itself.
 constexpr float kFoldTolerance = 1e-5f;
 
-// True when a vertex of `moved` lies within kFoldTolerance of the part's
-// diagonal of another vertex: moved deeper where the shape is thin, two cap
-// vertices can land on the one point inside it (a fold; welded by position,
-// the part would no longer be a closed 2-manifold).
-bool touchesAnother(const std::vector<Vec3>& vertices, const std::vector<std::uint32_t>& moved) {
-  if (moved.empty()) return false;
-  Box3 part, near;
-  for (const Vec3& p : vertices) part.add(p);
-  for (std::uint32_t v : moved) near.add(vertices[v]);
-  const float tolerance = kFoldTolerance * std::max(part.diagonal(), 1e-12f);
-  const Vec3 pad{tolerance, tolerance, tolerance};
-  near.lo = near.lo - pad;
-  near.hi = near.hi + pad;
+// True when a new vertex of `faces` (index >= firstNew) lies within
+// kFoldTolerance of the cap's diagonal of another of its vertices (border
+// copies of one point, where a loop passed it twice, do not count): moved deeper where the shape is
+// thin, two cap vertices can land on the one point inside it (a fold; welded by position, the part
+// would no longer be a closed 2-manifold).
+bool touchesItself(const std::vector<Triangle>& faces, const std::vector<Vec3>& vertices,
+                   std::uint32_t firstNew) {
+  std::vector<std::uint32_t> used;
+  for (const Triangle& t : faces) used.insert(used.end(), t.begin(), t.end());
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  Box3 box;
+  for (std::uint32_t v : used) box.add(vertices[v]);
+  const float tolerance = kFoldTolerance * std::max(box.diagonal(), 1e-12f);
   auto cell = [&](const Vec3& p, int a) {
-    return static_cast<std::int64_t>(std::floor((p[a] - near.lo[a]) / tolerance));
+    return static_cast<std::int64_t>(std::floor((p[a] - box.lo[a]) / tolerance));
   };
   auto key = [](std::int64_t x, std::int64_t y, std::int64_t z) {
     return static_cast<std::uint64_t>(x) * 73856093u ^ static_cast<std::uint64_t>(y) * 19349663u ^
            static_cast<std::uint64_t>(z) * 83492791u;
   };
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> cells;
-  for (std::uint32_t v = 0; v < vertices.size(); ++v) {
-    const Vec3& p = vertices[v];
-    bool inside = true;
-    for (int a = 0; a < 3; ++a) inside = inside && p[a] >= near.lo[a] && p[a] <= near.hi[a];
-    if (inside) cells[key(cell(p, 0), cell(p, 1), cell(p, 2))].push_back(v);
-  }
-  for (std::uint32_t v : moved) {
+  for (std::uint32_t v : used) {
     const Vec3& p = vertices[v];
     const std::int64_t x = cell(p, 0), y = cell(p, 1), z = cell(p, 2);
     for (std::int64_t dx = -1; dx <= 1; ++dx)
@@ -81,8 +76,10 @@ bool touchesAnother(const std::vector<Vec3>& vertices, const std::vector<std::ui
           auto it = cells.find(key(x + dx, y + dy, z + dz));
           if (it == cells.end()) continue;
           for (std::uint32_t u : it->second)
-            if (u != v && length(vertices[u] - p) < tolerance) return true;
+            if ((u >= firstNew || v >= firstNew) && length(vertices[u] - p) < tolerance)
+              return true;
         }
+    cells[key(x, y, z)].push_back(v);
   }
   return false;
 }
@@ -243,10 +240,7 @@ bool refineShowingFaces(std::vector<Triangle>& faces, const std::vector<std::uin
     }
   }
   const auto after = score(own);
-  std::vector<std::uint32_t> moved = own;
-  for (auto v = static_cast<std::uint32_t>(oldVertices.size()); v < vertices.size(); ++v)
-    moved.push_back(v);
-  if (after <= before && !touchesAnother(vertices, moved)) return true;
+  if (after <= before && !touchesItself(faces, vertices, firstNew)) return true;
   faces = oldFaces;
   vertices = oldVertices;
   return false;

@@ -16,8 +16,8 @@ namespace h3d::detail {
 // vertex moved in too (both faces at that edge are cap faces, so the cap
 // stays closed and manifold), a few rounds, adding at most about as many
 // faces as the cap had. `border` is the cap's border vertices. Kept unless
-// the check finds the cap's new vertices more exposed after, or one of them
-// lands on another vertex (the surface would touch itself); returns whether
+// the check finds the cap's new vertices more exposed after, or two of its
+// vertices meet (the surface would touch itself); returns whether
 // it changed the cap. `distance` (optional) spares the points of a face
 // whose centre is deep enough for all of it.
 bool refineShowingFaces(std::vector<Triangle>& faces, const std::vector<std::uint32_t>& border,

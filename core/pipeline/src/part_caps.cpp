@@ -267,8 +267,8 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   std::vector<Vec3> inner(static_cast<std::size_t>(free));
   std::vector<float> innerToBorder(static_cast<std::size_t>(free));
   Eigen::MatrixXd chosen = flat;
-  double fewest = check && !cap.tube ? onPartQuadric(cap.border, vertices, firstNew, border,
-                                                     capNormal, check, chosen)
+  double fewest = check && !cap.tube ? onPartQuadric(cap.border, vertices, surfaceNeighbours,
+                                                     firstNew, border, capNormal, check, chosen)
                                      : INFINITY;
   if (fewest > nearlyHidden) fewest = INFINITY, chosen.resize(0, 0);
   for (const Shape& shape : kShapes) {
