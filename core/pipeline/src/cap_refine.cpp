@@ -22,10 +22,7 @@ constexpr float kFaceSamples[][3] = {{1 / 3.f, 1 / 3.f, 1 / 3.f},
 // How deep a moved vertex goes, per unit of its distance from the border
 // (twice what the check wants), and how much deeper each time its face
 // still shows.
-constexpr float kDepthPerBorderDistance = 0.3f;
-// What the check wants, per unit of distance from the border (at most a
-// fixed depth).
-constexpr float kCheckDepthPerBorderDistance = 0.15f;
+constexpr float kDepthPerBorderDistance = 2 * kCheckDepthPerBorderDistance;
 constexpr float kDeeperPerTurn = 1.6f, kMostDeeper = 6.f;
 constexpr int kRounds = 10;
 

@@ -89,9 +89,8 @@ void strip(const std::vector<std::uint32_t>& a, const std::vector<double>& ua,
 // How far the cap goes from the membrane towards the thin plate (0..1).
 constexpr double kBulge = 0.5;
 
-// How far in a cap vertex should be: a share of its distance from the
-// border, so the cap dives in as it leaves the border.
-constexpr float kDepthPerBorderDistance = 0.15f;
+// How far in a cap vertex should be: what the check wants.
+constexpr float kDepthPerBorderDistance = kCheckDepthPerBorderDistance;
 // A tube runs along its neighbour's surface from inside (a bore's wall), so
 // it dives in more steeply, out of reach of that surface's shading.
 constexpr float kTubeDepthPerBorderDistance = 0.3f;
@@ -254,9 +253,10 @@ bool fair(const Cap& cap, const std::vector<std::vector<std::uint32_t>>& surface
   capNormal = normalized(capNormal);
   std::vector<float> toBorder(static_cast<std::size_t>(free), 0.f);
   double nearlyHidden = 0;  // a share of the vertices' distances from the border
-  for (const auto& [v, c] : column)
-    nearlyHidden +=
-        kNearlyHidden * (toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v)));
+  for (const auto& [v, c] : column) {
+    toBorder[static_cast<std::size_t>(c)] = border.distance(at(flat, v));
+    nearlyHidden += kNearlyHidden * toBorder[static_cast<std::size_t>(c)];
+  }
   struct Shape {
     double bulge, sink;
   };

@@ -34,6 +34,10 @@ Mesh facesWithLabel(const Mesh& mesh, const std::vector<int>& labels, int part);
 // fewest-exposed cap's vertices are moved in with it and smoothed, in turns,
 // so the cap follows the inside of its neighbours (kept when the check finds
 // it no more exposed).
+// How deep the generator's check wants a cap vertex inside the shape, per
+// unit of its distance from the border (up to a fixed depth): the cap dives
+// in as it leaves the border. The moves in part_caps and cap_refine aim at it.
+inline constexpr float kCheckDepthPerBorderDistance = 0.15f;
 // A check returns how exposed the inner vertices are (0: hidden; a count of
 // exposed vertices, or a sum of how far each is from hidden); `toBorder` is
 // each inner vertex's distance from the nearest border vertex.

@@ -373,7 +373,7 @@ GeneratedParts generate(const Mesh& mesh, const Segmentation& segmentation, Mode
     for (std::size_t i = 0; i < inner.size(); ++i) {
       const Vec3& p = inner[i];
       const float toBorder = toBorders[i];
-      const float depth = std::min(0.15f * toBorder, enoughDepth);
+      const float depth = std::min(detail::kCheckDepthPerBorderDistance * toBorder, enoughDepth);
       const float reach = toBorder * 1.01f + tolerance;
       const float d = std::min(shape->signedDistance(p, reach), reach);
       if (d > -depth) exposed += static_cast<double>(d + depth);
