@@ -638,6 +638,20 @@ class Segmenter(nn.Module):
         # candidates: the automatic part under the click and the nodes under it
         return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
+    def patch_cuts(self, w: Tensor, w0: Tensor, size: Tensor, start: Tensor, pnorm: Tensor, n: int, scale: float,
+                   scale_min: float) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """cut_tree of a patch graph with the thresholds tau and tau_neck
+        times `scale`, the least part size times `scale_min` (of the n
+        points); small creased parts only for the automatic cuts (scale 1)."""
+        small = float(self.params[25].item())
+        return cut_tree(w, w0, size, start, float(self.params[3].item()) * scale, float(self.params[10].item()) * scale,
+                        float(self.params[11].item()), float(self.params[4].item()) * scale_min * float(n),
+                        max(int(self.params[15].item()), 1), float(self.params[21].item()),
+                        int(self.params[22].item()), float(self.params[23].item()),
+                        # (the clicks' tree is finer anyway)
+                        small * float(n) if scale == 1.0 and small > 0.0 else 1e30, float(self.params[26].item()),
+                        float(self.params[27].item()), pnorm, float(self.params[28].item()))
+
     def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
                     ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor,
                                Tensor]:
@@ -650,17 +664,14 @@ class Segmenter(nn.Module):
         m = max(min(int(self.params[1].item()), n // 20), 2)
         sig = float(self.params[2].item())
         tau = float(self.params[3].item()) * scale
-        min_frac = float(self.params[4].item())
         sdf_w = float(self.params[5].item())
         clen = float(self.params[6].item())
         cone = float(self.params[7].item())
         stride = max(int(self.params[8].item()), 1)
         per_patch = max(int(self.params[9].item()), 1)
         tau_neck = float(self.params[10].item()) * scale
-        max_ratio = float(self.params[11].item())
         min_depth = float(self.params[13].item())
         opposite = float(self.params[14].item())
-        nvec = max(int(self.params[15].item()), 1)
         unknown_sdf = float(self.params[17].item())
 
         nrm = normals / normals.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12)
@@ -756,20 +767,9 @@ class Segmenter(nn.Module):
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
         pnorm = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, nrm.to(torch.float64))
-        t = cut_tree(w, w0, size, start, tau, tau_neck, max_ratio, min_frac * scale_min * float(n), nvec,
-                     float(self.params[21].item()), int(self.params[22].item()), float(self.params[23].item()),
-                     # small creased parts: the automatic cuts only (the clicks' tree is finer anyway)
-                     float(self.params[25].item()) * float(n) if scale == 1.0 and float(self.params[25].item()) > 0.0
-                     else 1e30, float(self.params[26].item()), float(self.params[27].item()), pnorm,
-                     float(self.params[28].item()))
+        t = self.patch_cuts(w, w0, size, start, pnorm, n, scale, scale_min)
         auto = torch.zeros(0, dtype=torch.long, device=dev)
         if auto_too:
             # the automatic parts on the same patches (unscaled thresholds and rules, as the P = 0 path)
-            ta = cut_tree(w, w0, size, start, float(self.params[3].item()), float(self.params[10].item()),
-                          max_ratio, min_frac * float(n), nvec, float(self.params[21].item()),
-                          int(self.params[22].item()), float(self.params[23].item()),
-                          float(self.params[25].item()) * float(n) if float(self.params[25].item()) > 0.0 else 1e30,
-                          float(self.params[26].item()), float(self.params[27].item()), pnorm,
-                          float(self.params[28].item()))
-            auto, _ = self.smooth_merged(ta, lab, idx, aff)
+            auto, _ = self.smooth_merged(self.patch_cuts(w, w0, size, start, pnorm, n, 1.0, 1.0), lab, idx, aff)
         return t, lab, idx, aff, auto
