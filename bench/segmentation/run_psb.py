@@ -16,7 +16,7 @@ lives in this repository). For every mesh it runs
   - meshes that came back as a single part, and the share of meshes whose part
     count lies within half to twice the humans' mean;
   - point prompts (unless --no-prompt): for every human segment, a click on a
-    random face inside it (seed 0) through h3d::segmentPrompts; the mask's
+    random face inside it (seeds (0, mesh id)) through h3d::segmentPrompts; the mask's
     area-weighted IoU with that segment, averaged over segments, humans, meshes;
   - speed (unless --no-speed), on the folder's median-size mesh refined to
     at least 0.9 x 18k, 100k and 1M faces (every triangle split in n x n):
@@ -123,8 +123,13 @@ def face_centroids(V, F):
     return V[F].mean(axis=1)
 
 
-def prompt_ious(args, S, mesh, V, F, area, hs, tmp, rng):
-    """IoU of the prompt mask with the human segment under each click."""
+def prompt_ious(args, S, mesh_id, mesh, V, F, area, hs, tmp):
+    """IoU of the prompt mask with the human segment under each click.
+
+    The clicks are drawn with a generator of the mesh's own (seed 0, mesh id),
+    so a mesh gets the same clicks whichever other meshes the run holds, and
+    not the clicks models/tune_prompt.py fits on (seed = mesh id)."""
+    rng = np.random.default_rng([0, mesh_id])
     clicks = []   # (human index, segment id)
     pts = []
     cen = face_centroids(V, F)
@@ -276,7 +281,6 @@ def main():
         sys.exit(f"run_psb: {args.prompt_tool}: no prompt tool (build target h3dpart_bench_prompt, or --no-prompt)")
     tmp = args.keep or tempfile.mkdtemp(prefix="h3dpsb-")
     os.makedirs(tmp, exist_ok=True)
-    rng = np.random.default_rng(0)
     rows = []
     for i in S.ids_of(args.psb, args.ids):
         mesh = os.path.join(args.psb, "off", f"{i}.off")
@@ -290,7 +294,7 @@ def main():
                "human_parts": float(np.mean([len(np.unique(h)) for h in hs])),
                "segment_s": float(rep.get("stages_s", {}).get("segment", float("nan")))}
         if not args.no_prompt:
-            row["prompt_iou"] = prompt_ious(args, S, mesh, V, F, area, hs, tmp, rng)
+            row["prompt_iou"] = prompt_ious(args, S, i, mesh, V, F, area, hs, tmp)
         rows.append(row)
         print(f"{i:>4} {row['cat']:<10} RI {row['RI']:.3f} HD {row['HD']:.3f} parts {row['parts']:>2} "
               f"(humans {row['human_parts']:.1f})" +
