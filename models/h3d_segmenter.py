@@ -61,8 +61,11 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    border beyond it along its mean normal by `small_reach` 0.75 of its
    radius): a snowman's nose, a few patches whose Ncut is high only because
    few patches have few edges between them. A pit or a sliver of a face
-   along a crease stays a speck. Automatic cuts only (the clicks' tree has
-   its own least size).
+   along a crease stays a speck. So is a side up to `crease_frac` (5 %) of
+   the samples that stands off its border at all (`crease_reach` 0): the
+   visible end of a primitive mostly sunk into another (bench/quality's
+   clusters), whose Ncut is over `tau` for the same reason. Automatic cuts
+   only (the clicks' tree has its own least size).
    Then two parts whose border is smooth (mean affinity over the plain edge
    count at least `smooth_merge`, 0.8) merge when the cut that parted them
    was taken for following weak edges, not as a neck (h3d_cuts.smooth_merges):
@@ -223,8 +226,8 @@ def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: in
 def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
                max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1,
                neck_one: float = 2.0, small_size: float = 1e30, small_tau: float = 0.0,
-               small_ratio: float = 0.0, pnorm: Optional[Tensor] = None, small_reach: float = 0.0
-               ) -> Tuple[int, float, Tensor]:
+               small_ratio: float = 0.0, pnorm: Optional[Tensor] = None, small_reach: float = 0.0,
+               crease_size: float = 0.0, crease_reach: float = 0.0) -> Tuple[int, float, Tensor]:
     """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
     sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
     eigenvalues of the normalized Laplacian, the lowest-Ncut one of each. It
@@ -286,11 +289,11 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             small = min(sl, float(total_size.item()) - sl)
             # a small side cut off along a strong crease is a part (a snowman's nose), not a
             # speck; its Ncut is high because a few patches have few edges between them
-            creased = small_size <= small < min_size and v < small_tau and ratios[j] < small_ratio and \
-                small < 0.1 * float(total_size.item())
+            creased = small_size <= small < max(min_size, crease_size) and v < small_tau and \
+                ratios[j] < small_ratio and small < 0.1 * float(total_size.item())
             if creased and pnorm is not None:
                 creased = protrudes(w0, start[:, :3], size, pnorm, order, i, sl <= 0.5 * float(total_size.item()),
-                                    small_reach)
+                                    small_reach if small < min_size else crease_reach)
             if ((is_neck or ratios[j] < max_ratio) and v < tau) or creased:
                 kind = 1 if small < min_size and not creased else 0
                 if v < best[kind]:
@@ -311,8 +314,8 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
              max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0,
              small_size: float = 1e30, small_tau: float = 0.0, small_ratio: float = 0.0,
-             pnorm: Optional[Tensor] = None, small_reach: float = 0.0
-             ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+             pnorm: Optional[Tensor] = None, small_reach: float = 0.0, crease_size: float = 0.0,
+             crease_reach: float = 0.0) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recursive normalized cut of a patch graph (affinities `w`, edge
     counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
     tree of the cuts it made. Returns (the part of every patch, every part's
@@ -356,7 +359,8 @@ def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau
         w0s = w0[s][:, s]
         kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec, neck, cands,
                                      neck_one, small_size, small_tau, small_ratio,
-                                     pnorm[s] if pnorm is not None else None, small_reach)
+                                     pnorm[s] if pnorm is not None else None, small_reach, crease_size,
+                                     crease_reach)
         cval[nd] = val
         if kind == 1:
             d0 = w0s.sum(1)
@@ -418,13 +422,14 @@ class Segmenter(nn.Module):
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
                  thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
                  neck_one: float = 1.9, rim: float = 4.0, small_frac: float = 0.003, small_tau: float = 0.22,
-                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8):
+                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8,
+                 crease_frac: float = 0.05, crease_reach: float = 0.0):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
              float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
-             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge],
+             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge, crease_frac, crease_reach],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
         self.register_buffer("prompt_rank", torch.tensor(PROMPT_RANK, dtype=torch.float64))
@@ -650,7 +655,9 @@ class Segmenter(nn.Module):
                         int(self.params[22].item()), float(self.params[23].item()),
                         # (the clicks' tree is finer anyway)
                         small * float(n) if scale == 1.0 and small > 0.0 else 1e30, float(self.params[26].item()),
-                        float(self.params[27].item()), pnorm, float(self.params[28].item()))
+                        float(self.params[27].item()), pnorm, float(self.params[28].item()),
+                        float(self.params[30].item()) * float(n) if scale == 1.0 else 0.0,
+                        float(self.params[31].item()))
 
     def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
                     ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor,
