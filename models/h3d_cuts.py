@@ -1,6 +1,8 @@
 """Sweep cuts of the default segmenter's normalized cuts and the shape tests
-of a cut: whether it is a waist (narrow_waist) and whether its small side
-sticks out of the rest (protrudes). See h3d_segmenter.py."""
+of a cut: whether it is a waist (narrow_waist), whether its small side
+sticks out of the rest (protrudes), how weak its edges are with the patches'
+inner edges counted (inner_ratios); the merges after the cuts
+(smooth_merges) and a dense graph's components. See h3d_segmenter.py."""
 from typing import List, Tuple
 
 import torch
@@ -157,3 +159,38 @@ def smooth_merges(part_of: Tensor, score: Tensor, leaf: Tensor, parent: Tensor, 
     sc = torch.full([uniq.shape[0]], -1.0, dtype=score.dtype, device=dev).scatter_reduce(
         0, new, score, "amax", include_self=True)
     return new[part_of], sc
+
+
+
+def inner_ratios(cut: Tensor, left: Tensor, tot: float, cut0: Tensor, left0: Tensor, tot0: float, wi: Tensor,
+                 w0i: Tensor, order: Tensor, at: Tensor) -> List[float]:
+    """The sweep cuts at positions `at` along `order` (cut weights and left
+    degree sums of the affinities, `cut`/`left`/total `tot`, and of the edge
+    counts, `cut0`/`left0`/`tot0`): their Ncut over the same cut's Ncut on
+    the counts with every patch's inner edges (`wi`, `w0i`: its summed inner
+    affinities and counts) in the sides' volumes, about the cut's mean
+    affinity over the sides' own. On the patch graph alone a side of a few
+    patches has little volume, so a crease around it reads weak (the
+    snowman's nose: ratio 0.57, with inner edges 0.28)."""
+    li = left + torch.cumsum(wi[order], 0)[:-1]
+    l0i = left0 + torch.cumsum(w0i[order], 0)[:-1]
+    ti = tot + float(wi.sum().item())
+    t0i = tot0 + float(w0i.sum().item())
+    nc = cut / li.clamp_min(1e-12) + cut / (ti - li).clamp_min(1e-12)
+    nc0 = cut0 / l0i.clamp_min(1e-12) + cut0 / (t0i - l0i).clamp_min(1e-12)
+    return (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
+
+
+def graph_components(w: Tensor) -> Tensor:
+    """Component id (smallest member index) of every node of a dense weighted graph."""
+    m = w.shape[0]
+    lab = torch.arange(m, device=w.device)
+    adj = w > 0
+    big = torch.full([m, m], m, dtype=torch.long, device=w.device)
+    for _ in range(m):
+        new = torch.minimum(lab, torch.where(adj, lab.unsqueeze(0).expand(m, m), big).min(dim=1).values)
+        new = new[new]
+        if bool((new == lab).all()):
+            break
+        lab = new
+    return lab

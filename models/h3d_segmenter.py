@@ -61,7 +61,14 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    border beyond it along its mean normal by `small_reach` 0.75 of its
    radius): a snowman's nose, a few patches whose Ncut is high only because
    few patches have few edges between them. A pit or a sliver of a face
-   along a crease stays a speck. Automatic cuts only (the clicks' tree has
+   along a crease stays a speck. So is a side up to `crease_frac` (5 %) of
+   the samples that stands off its border at all (`crease_reach` 0): the
+   visible end of a primitive mostly sunk into another (bench/quality's
+   clusters), whose Ncut is over `tau` for the same reason. A side under
+   `min_frac` is a part too when its Ncut is below `crease_tau` (0.3) and
+   the same ratio with every patch's inner edges in the sides' volumes is
+   below `crease_inner` (0.4; h3d_cuts.inner_ratios): a crease through a
+   patch no longer hides a nose. Automatic cuts only (the clicks' tree has
    its own least size).
    Then two parts whose border is smooth (mean affinity over the plain edge
    count at least `smooth_merge`, 0.8) merge when the cut that parted them
@@ -107,7 +114,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from h3d_cuts import narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
+from h3d_cuts import graph_components, inner_ratios, narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
 from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha,
                         rank_design, seg_edges, sweep_bounds, sweep_sets)
@@ -182,21 +189,6 @@ def farthest_points(points: Tensor, m: int) -> Tensor:
     return seeds[:min(m, n)]
 
 
-def graph_components(w: Tensor) -> Tensor:
-    """Component id (smallest member index) of every node of a dense weighted graph."""
-    m = w.shape[0]
-    lab = torch.arange(m, device=w.device)
-    adj = w > 0
-    big = torch.full([m, m], m, dtype=torch.long, device=w.device)
-    for _ in range(m):
-        new = torch.minimum(lab, torch.where(adj, lab.unsqueeze(0).expand(m, m), big).min(dim=1).values)
-        new = new[new]
-        if bool((new == lab).all()):
-            break
-        lab = new
-    return lab
-
-
 def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: int) -> Tensor:
     """The eigenvectors of the r smallest non-trivial eigenvalues of the
     normalized Laplacian `lap` (PSD, `null` its unit null vector), by block
@@ -223,7 +215,9 @@ def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: in
 def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
                max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1,
                neck_one: float = 2.0, small_size: float = 1e30, small_tau: float = 0.0,
-               small_ratio: float = 0.0, pnorm: Optional[Tensor] = None, small_reach: float = 0.0
+               small_ratio: float = 0.0, pnorm: Optional[Tensor] = None, small_reach: float = 0.0,
+               crease_size: float = 0.0, crease_reach: float = 0.0, inner: Optional[Tensor] = None,
+               crease_inner: float = 0.0, crease_tau: float = 0.0
                ) -> Tuple[int, float, Tensor]:
     """The cut of one segment (affinities `w`, plain edge counts `w0`, patch
     sizes `size`): sweep cuts along the eigenvectors of the `nvec` smallest
@@ -258,7 +252,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
         i = int(torch.argmin(nc).item())
         v = float(nc[i].item())
         lowest = min(lowest, v)
-        hi = max(tau, small_tau)
+        hi = max(tau, small_tau, crease_tau if inner is not None and crease_inner > 0.0 else 0.0)
         if v >= hi:
             continue
         positions: List[int] = [i]
@@ -276,6 +270,10 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
         ratios: List[float] = (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
         lsizes: List[float] = torch.cumsum(size[order], 0)[at].tolist()
         values: List[float] = nc[at].tolist()
+        iratios: List[float] = ratios
+        if inner is not None and crease_inner > 0.0:
+            iratios = inner_ratios(cut, left, float(tot.item()), cut0, l0, float(tot0.item()), inner[0], inner[1],
+                                   order, at)
         for j in range(len(positions)):
             i = positions[j]
             v = values[j]
@@ -286,11 +284,13 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             small = min(sl, float(total_size.item()) - sl)
             # a small side cut off along a strong crease is a part (a snowman's nose), not a
             # speck; its Ncut is high because a few patches have few edges between them
-            creased = small_size <= small < min_size and v < small_tau and ratios[j] < small_ratio and \
-                small < 0.1 * float(total_size.item())
+            creased = small_size <= small < max(min_size, crease_size) and \
+                small < 0.1 * float(total_size.item()) and \
+                ((v < small_tau and ratios[j] < small_ratio) or
+                 (small < min_size and iratios[j] < crease_inner))
             if creased and pnorm is not None:
                 creased = protrudes(w0, start[:, :3], size, pnorm, order, i, sl <= 0.5 * float(total_size.item()),
-                                    small_reach)
+                                    small_reach if small < min_size else crease_reach)
             if ((is_neck or ratios[j] < max_ratio) and v < tau) or creased:
                 kind = 1 if small < min_size and not creased else 0
                 if v < best[kind]:
@@ -311,7 +311,9 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
              max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0,
              small_size: float = 1e30, small_tau: float = 0.0, small_ratio: float = 0.0,
-             pnorm: Optional[Tensor] = None, small_reach: float = 0.0
+             pnorm: Optional[Tensor] = None, small_reach: float = 0.0, crease_size: float = 0.0,
+             crease_reach: float = 0.0, inner: Optional[Tensor] = None,
+             crease_inner: float = 0.0, crease_tau: float = 0.0
              ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Recursive normalized cut of a patch graph (affinities `w`, edge
     counts `w0`, patch sizes `size`, eigen start vectors `start`), with the
@@ -356,7 +358,9 @@ def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau
         w0s = w0[s][:, s]
         kind, val, side = choose_cut(ws, w0s, size[s], start[s], tau, tau_neck, max_ratio, min_size, nvec, neck, cands,
                                      neck_one, small_size, small_tau, small_ratio,
-                                     pnorm[s] if pnorm is not None else None, small_reach)
+                                     pnorm[s] if pnorm is not None else None, small_reach, crease_size,
+                                     crease_reach, inner[:, s] if inner is not None else None,
+                                     crease_inner, crease_tau)
         cval[nd] = val
         if kind == 1:
             d0 = w0s.sum(1)
@@ -418,13 +422,16 @@ class Segmenter(nn.Module):
                  prompt_scale: float = 4.0, unknown_sdf: int = 1, prompt_min: float = 0.3,
                  thickness: int = 0, ball_min: float = 4.0, neck: float = 1.4, cands: int = 6,
                  neck_one: float = 1.9, rim: float = 4.0, small_frac: float = 0.003, small_tau: float = 0.22,
-                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8):
+                 small_ratio: float = 0.38, small_reach: float = 0.75, smooth_merge: float = 0.8,
+                 crease_frac: float = 0.05, crease_reach: float = 0.0, crease_inner: float = 0.4,
+                 crease_tau: float = 0.3):
         super().__init__()
         self.register_buffer("params", torch.tensor(
             [float(k), float(patches), sigma_concave, tau, min_frac, sdf_weight, concave_length,
              cone, float(sdf_stride), float(per_patch), tau_neck, max_ratio, float(max_points), min_depth, opposite,
              float(nvec), prompt_scale, float(unknown_sdf), prompt_min, float(thickness), ball_min, neck, float(cands), neck_one,
-             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge],
+             rim, small_frac, small_tau, small_ratio, small_reach, smooth_merge, crease_frac, crease_reach,
+             crease_inner, crease_tau],
             dtype=torch.float32))
         self.register_buffer("prompt_model", torch.tensor(PROMPT_MODEL, dtype=torch.float32))
         self.register_buffer("prompt_rank", torch.tensor(PROMPT_RANK, dtype=torch.float64))
@@ -639,7 +646,8 @@ class Segmenter(nn.Module):
         return torch.where(rel >= 0, torch.sigmoid(z), torch.zeros_like(z))
 
     def patch_cuts(self, w: Tensor, w0: Tensor, size: Tensor, start: Tensor, pnorm: Tensor, n: int, scale: float,
-                   scale_min: float) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+                   scale_min: float, inner: Optional[Tensor] = None
+                   ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         """cut_tree of a patch graph with the thresholds tau and tau_neck
         times `scale`, the least part size times `scale_min` (of the n
         points); small creased parts only for the automatic cuts (scale 1)."""
@@ -650,7 +658,10 @@ class Segmenter(nn.Module):
                         int(self.params[22].item()), float(self.params[23].item()),
                         # (the clicks' tree is finer anyway)
                         small * float(n) if scale == 1.0 and small > 0.0 else 1e30, float(self.params[26].item()),
-                        float(self.params[27].item()), pnorm, float(self.params[28].item()))
+                        float(self.params[27].item()), pnorm, float(self.params[28].item()),
+                        float(self.params[30].item()) * float(n) if scale == 1.0 else 0.0,
+                        float(self.params[31].item()), inner, float(self.params[32].item()),
+                        float(self.params[33].item()))
 
     def part_labels(self, points: Tensor, normals: Tensor, scale: float, scale_min: float, auto_too: bool = False
                     ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor], Tensor, Tensor, Tensor,
@@ -760,6 +771,10 @@ class Segmenter(nn.Module):
         w0 = torch.zeros(m * m, device=dev).index_add_(0, (a * m + b)[cross], fin.reshape(-1)[cross].float())
         w0 = w0.reshape(m, m)
         w0 = ((w0 + w0.t()) * 0.5).to(torch.float64)
+        # every patch's inner edges: summed affinities and counts (h3d_cuts.inner_ratios)
+        ins = ~cross
+        inner = torch.stack([torch.zeros(m, device=dev).index_add_(0, a[ins], wflat[ins]),
+                             torch.zeros(m, device=dev).index_add_(0, a[ins], fin.reshape(-1)[ins].float())]).double()
         size = torch.bincount(lab, minlength=m).to(torch.float64)
         # start vectors of the eigen-iteration: the patch centres' coordinates and their products
         cen = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, points.to(torch.float64))
@@ -767,9 +782,10 @@ class Segmenter(nn.Module):
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
         pnorm = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, nrm.to(torch.float64))
-        t = self.patch_cuts(w, w0, size, start, pnorm, n, scale, scale_min)
+        t = self.patch_cuts(w, w0, size, start, pnorm, n, scale, scale_min, inner)
         auto = torch.zeros(0, dtype=torch.long, device=dev)
         if auto_too:
             # the automatic parts on the same patches (unscaled thresholds and rules, as the P = 0 path)
-            auto, _ = self.smooth_merged(self.patch_cuts(w, w0, size, start, pnorm, n, 1.0, 1.0), lab, idx, aff)
+            auto, _ = self.smooth_merged(self.patch_cuts(w, w0, size, start, pnorm, n, 1.0, 1.0, inner), lab, idx,
+                                        aff)
         return t, lab, idx, aff, auto

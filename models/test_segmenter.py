@@ -13,6 +13,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import h3d_prompt as hp  # noqa: E402
 import h3d_segmenter as hs  # noqa: E402
+from h3d_cuts import inner_ratios  # noqa: E402
 from h3d_models import surface_cell  # noqa: E402
 
 
@@ -217,6 +218,40 @@ class Cuts(unittest.TestCase):
             self.assertTrue(bool((side == piece).all()) or bool((side == ~piece).all()))
         # without the small-part rule the nose is a speck too
         kind, _, _ = hs.choose_cut(w, w0, size, torch.cat([flat, flat[56] + spread + 0.3]), 0.08, 0.055, 0.7, 50.0, 1)
+        self.assertEqual(kind, 2)
+
+
+    def test_a_crease_through_a_patch_reads_strong_with_inner_edges(self):
+        # the nose's patches straddle its crease: on the patch graph alone its cut
+        # looks weak-ish (ratio over small_ratio), with the patches' inner edges in
+        # the volumes it is the crease's own mean affinity (0.3)
+        size = torch.full([60], 10.0, dtype=torch.float64)
+        w = cliques([57, 3], 0.3)
+        w[57:, 57:] *= 0.6
+        w0 = cliques([57, 3], 1.0)
+        inner = torch.full([2, 60], 40.0, dtype=torch.float64)
+        g = torch.arange(57, dtype=torch.float64)
+        flat = torch.stack([g % 8, torch.div(g, 8, rounding_mode="floor"), torch.zeros(57, dtype=torch.float64)], 1) / 8
+        nrm = torch.zeros(60, 3, dtype=torch.float64)
+        nrm[:, 2] = 1.0
+        tip = flat[56] + torch.tensor([[0.02, 0.0, 0.3], [-0.02, 0.0, 0.3], [0.0, 0.02, 0.3]], dtype=torch.float64)
+        order = torch.arange(60)
+        cut, left = hs.sweep_along(w, order)
+        cut0, left0 = hs.sweep_along(w0, order)
+        at = torch.tensor([56])
+        plain = float((cut[56] / left[56] + cut[56] / (w.sum() - left[56])) /
+                      (cut0[56] / left0[56] + cut0[56] / (w0.sum() - left0[56])))
+        ri = inner_ratios(cut, left, float(w.sum()), cut0, left0, float(w0.sum()), inner[0], inner[1], order, at)[0]
+        self.assertGreater(plain, 0.45)
+        self.assertLess(ri, 0.33)
+        rules = dict(small_size=20.0, small_tau=0.22, small_ratio=0.38, pnorm=nrm, small_reach=0.75)
+        kind, _, side = hs.choose_cut(w, w0, size, torch.cat([flat, tip]), 0.08, 0.055, 0.7, 50.0, 1, **rules,
+                                      inner=inner, crease_inner=0.4, crease_tau=0.3)
+        self.assertEqual(kind, 1)
+        piece = torch.arange(60) >= 57
+        self.assertTrue(bool((side == piece).all()) or bool((side == ~piece).all()))
+        # without the inner edges it stays a speck
+        kind, _, _ = hs.choose_cut(w, w0, size, torch.cat([flat, tip]), 0.08, 0.055, 0.7, 50.0, 1, **rules)
         self.assertEqual(kind, 2)
 
 
