@@ -116,8 +116,8 @@ from torch import Tensor, nn
 
 from h3d_cuts import graph_components, inner_ratios, narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha,
-                        rank_design, seg_edges, sweep_bounds, sweep_sets)
+from h3d_prompt import (PROMPT_RANK, adjacent_unions, annulus_cuts, candidate_features, n_base, n_kinds,
+                        patch_graphs, patch_ppr, ppr_alpha, rank_design, seg_edges, sweep_bounds, sweep_sets)
 from h3d_thickness import inscribed_diameter, shape_diameter
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
@@ -447,7 +447,7 @@ class Segmenter(nn.Module):
             sets, kinds, valid, feats, lab, sub = self.prompt_candidates(points, normals, prompts)
             rm = self.prompt_rank
             c = sets.shape[1]
-            x = rank_design(feats.reshape(p * c, feats.shape[2]), kinds.reshape(-1), len(ppr_alpha()) + 1)
+            x = rank_design(feats.reshape(p * c, feats.shape[2]), kinds.reshape(-1), n_kinds())
             nf = x.shape[1]
             z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c).to(torch.float32)
             z = torch.where(valid, z, torch.full_like(z, -1e30))
@@ -548,7 +548,8 @@ class Segmenter(nn.Module):
     def prompt_candidates(self, points: Tensor, normals: Tensor, prompts: Tensor
                           ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         """Every click's candidates (h3d_prompt: the tree nodes on its path
-        from the automatic part down, then the grown sets of each ppr_alpha()):
+        from the automatic part down, the grown sets of each ppr_alpha(), the
+        part and leaf unions and the annulus cuts):
         their patch sets [P,C,M] (padded; `valid` [P,C]), kinds [P,C],
         features [P,C,F], and the subsample's patches and the subsample
         (a candidate's samples: sets[p, c][lab] on the subsample, spread)."""
@@ -572,23 +573,35 @@ class Segmenter(nn.Module):
         node_sets = anc[part_of].t()                                      # [V,M] the patches of each node
         p = prompts.shape[0]
         cand = on_path & (score > 0)
-        ntree = int(cand.sum(1).max().item())
-        cmax = ntree + nb * len(alphas)
+        extent = float((spts.max(0).values - spts.min(0).values).max().item())
+        big = torch.full([m], 1e9, dtype=torch.float32, device=dev)
+        ka = len(alphas) + 1
+        per: List[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]] = []
+        cmax = 0
+        for c in range(p):
+            nodes = torch.nonzero(cand[c]).reshape(-1)
+            t = nodes.shape[0]
+            sd = int(seeds[c].item())
+            pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
+            pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
+            extra = [adjacent_unions(seg, w0, sd, 6), adjacent_unions(part_of, w0, sd, 6),
+                     annulus_cuts(w, pmin, pmax, sd, extent)]
+            kind = torch.cat([torch.zeros(t, dtype=torch.long, device=dev)]
+                             + [torch.full([nb], a + 1, dtype=torch.long, device=dev) for a in range(len(alphas))]
+                             + [torch.full([extra[j].shape[0]], ka + j, dtype=torch.long, device=dev)
+                                for j in range(3)])
+            cs = torch.cat([node_sets[nodes]] + [g[c] for g in grown] + extra, 0)
+            cmax = max(cmax, kind.shape[0])
+            per.append((nodes, kind, cs, pmin, pmax))
         sets = torch.zeros(p, cmax, m, dtype=torch.bool, device=dev)
         kinds = torch.zeros(p, cmax, dtype=torch.long, device=dev)
         valid = torch.zeros(p, cmax, dtype=torch.bool, device=dev)
         feats = torch.zeros(p, cmax, n_base() + 1, dtype=torch.float64, device=dev)
-        big = torch.full([m], 1e9, dtype=torch.float32, device=dev)
         for c in range(p):
-            nodes = torch.nonzero(cand[c]).reshape(-1)
+            nodes, kind, cs, pmin, pmax = per[c]
             t = nodes.shape[0]
-            kind = torch.cat([torch.zeros(t, dtype=torch.long, device=dev)]
-                             + [torch.full([nb], a + 1, dtype=torch.long, device=dev) for a in range(len(alphas))])
-            cs = torch.cat([node_sets[nodes]] + [g[c] for g in grown], 0)
             ts = torch.cat([score[c, nodes], torch.zeros(kind.shape[0] - t, device=dev)])
             auto = int(torch.argmax(nsize[nodes]).item())
-            pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
-            pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
             f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()),
                                    w0s)
             k = kind.shape[0]

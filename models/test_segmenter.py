@@ -457,7 +457,7 @@ class GrownCandidates(unittest.TestCase):
         nb = hp.n_base()
         self.assertAlmostEqual(float(f[0, nb]), math.log(0.7 / 0.3), places=6)
         self.assertEqual(float(f[1, nb]), 0.0)
-        x = hp.rank_design(f, kind, len(hp.ppr_alpha()) + 1)
+        x = hp.rank_design(f, kind, hp.n_kinds())
         self.assertEqual(x.shape, (2, hp.N_DESIGN))
         self.assertEqual(len(hp.PROMPT_RANK), 3 * hp.N_DESIGN + 2)
 
@@ -510,7 +510,7 @@ class Prompts(unittest.TestCase):
         seed_patch = lab[torch.cdist(clicks, self.p[sub]).argmin(dim=1)]
         for c in range(3):
             k = kinds[c][valid[c]]
-            for kind in range(len(hp.ppr_alpha()) + 1):
+            for kind in range(hp.n_kinds()):
                 self.assertTrue(bool((k == kind).any()))
             # the grown candidates hold the click's patch
             grown = sets[c][valid[c] & (kinds[c] > 0)]

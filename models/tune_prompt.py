@@ -27,7 +27,8 @@ other (both ways), then on all, and prints the weights to paste.
 
 `rank-dump` stores, for every click (the same clicks), every candidate of
 the segmenter's prompt_candidates (the tree nodes from the automatic part
-down and the grown PageRank sweep sets, h3d_prompt.py) with its kind, its
+down, the grown PageRank sweep sets, the part and leaf unions and the
+annulus cuts, h3d_prompt.py) with its kind, its
 features and its area-weighted IoU with the clicked human segment. `rank`
 fits the ranking model (PROMPT_RANK in h3d_prompt.py: per kind, a linear
 score of the features and their squares; loss: the cross-entropy of the
@@ -295,7 +296,7 @@ def rank_fit(d, train, l2=1e-4, seed=0, y_temp=0.05):
     sel = np.isin(d['key'][:, 0], list(train))
     key = d['key'][sel]
     x = h3d_prompt.rank_design(torch.tensor(d['feat'][sel]), torch.tensor(d['kind'][sel]),
-                               len(h3d_prompt.ppr_alpha()) + 1)
+                               h3d_prompt.n_kinds())
     y = torch.tensor(d['iou'][sel])
     _, grp = np.unique(key[:, [0, 3]], axis=0, return_inverse=True)
     ng = int(grp.max()) + 1
@@ -345,7 +346,7 @@ def rank_eval(d, ids, model):
     per = {}
     pairs = []
     x = h3d_prompt.rank_design(torch.tensor(d['feat']), torch.tensor(d['kind']),
-                               len(h3d_prompt.ppr_alpha()) + 1).numpy()
+                               h3d_prompt.n_kinds()).numpy()
     z = ((x - mu) / sd) @ w
     for s, e in zip(start, end):
         i, hi = int(d['key'][s, 0]), int(d['key'][s, 1])
