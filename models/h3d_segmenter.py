@@ -88,10 +88,12 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    and with the other kinds' candidates, how deep the click lies in it, its
    agreement with the automatic segmentation, the tree's expected IoU) and their squares, one weight set per kind
    (h3d_prompt.PROMPT_RANK: softmax over a click's candidates against the
-   softmax of their IoUs, on the PSB dev split's clicks, torch seed 0; cross-validated
-   on held-out halves of the categories); the click gets the best one, its
-   score mapped to an expected IoU by a fitted logistic. Nothing in them
-   names a category.
+   softmax of their IoUs with every person's part under the click, on the PSB
+   dev split's clicks, torch seed 0; cross-validated on held-out halves of
+   the categories); the click gets the candidate of the greatest expected
+   IoU with the others under the scores' softmax (h3d_prompt.rank_choose),
+   mapped to an expected IoU by a fitted logistic. Nothing in them names a
+   category.
 
 Tuning (no fitted weights for the automatic cuts: a handful of scale-free
 thresholds tried by hand, the same for every mesh): the summary of every
@@ -109,8 +111,8 @@ from torch import Tensor, nn
 
 from h3d_cuts import narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
 from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, candidate_features, n_base, patch_graphs, patch_ppr, ppr_alpha,
-                        rank_design, seg_edges, sweep_bounds, sweep_sets)
+from h3d_prompt import (PROMPT_RANK, candidate_features, candidate_pairs, n_base, patch_graphs, patch_ppr,
+                        ppr_alpha, rank_choose, rank_design, seg_edges, sweep_bounds, sweep_sets)
 from h3d_thickness import inscribed_diameter, shape_diameter
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
@@ -442,12 +444,12 @@ class Segmenter(nn.Module):
             c = sets.shape[1]
             x = rank_design(feats.reshape(p * c, feats.shape[2]), kinds.reshape(-1), len(ppr_alpha()) + 1)
             nf = x.shape[1]
-            z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c).to(torch.float32)
-            z = torch.where(valid, z, torch.full_like(z, -1e30))
-            best, chosen = z.max(dim=1)
+            z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c)
+            size = torch.bincount(lab, minlength=sets.shape[2])
+            chosen, best = rank_choose(z, valid, candidate_pairs(sets, size))
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
-            return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
+            return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1]).to(torch.float32)
         t, lab, sub, idx, aff, _ = self.tree(points, normals, 1.0, 1.0)
         part_of, part_score = self.smooth_merged(t, lab, idx, aff)
         plab = self.spread(points, sub, part_of[lab])
