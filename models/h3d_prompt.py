@@ -11,18 +11,7 @@ over-segmentation's patches):
     degree) of least conductance within each window of sizes (sweep_bounds(),
     shares of the samples): local clusters around the click that stop at the
     weakest boundary of each scale, finer than the tree where a small part
-    hangs off a big one (Andersen, Chung and Lang's local partitioning);
-  - part unions (kind n_kinds() - 3): the automatic segmentation's part under
-    the click alone and joined with each of its most-touching adjacent parts
-    (adjacent_unions): where a person's part spans two automatic ones;
-  - leaf unions (kind n_kinds() - 2): the same on the leaves of the finer
-    prompt tree;
-  - annulus cuts (kind n_kinds() - 1): for each radius of annulus_radii()
-    (shares of the shape's extent), the patches within it of the click on one
-    side, those beyond 1.5 times it on the other, the random walker's
-    harmonic potential between them and its level set of least conductance
-    (annulus_cuts): the weakest boundary at that distance from the click,
-    which the walks' sweeps miss where it is weak at every scale.
+    hangs off a big one (Andersen, Chung and Lang's local partitioning).
 Every candidate gets scale-free features (its size, its conductance on the
 affinities and on plain edge counts, its overlap with the automatic part
 and with the other kinds' candidates, how deep the click lies inside it, its
@@ -30,10 +19,12 @@ IoU with the automatic segmentation's part under the click and the share of
 its boundary on that segmentation's boundaries, the tree score) and a linear
 score of them and their squares, one weight set per kind (PROMPT_RANK,
 fitted by models/tune_prompt.py rank: the softmax of the scores over each
-click's candidates against the softmax of their IoUs, a listwise
-cross-entropy); the best-scored candidate is the mask, its score mapped to
-an expected IoU by a fitted logistic (the last two
-numbers of PROMPT_RANK).
+click's candidates against the softmax of their consensus IoUs, over all
+the people who segmented the shape, a listwise cross-entropy). The mask is
+the candidate of the greatest expected IoU with the candidates under the
+scores' softmax (rank_choose), that expectation mapped to an expected IoU
+with the part meant by a fitted logistic (the last two numbers of
+PROMPT_RANK).
 """
 from typing import List, Tuple
 
@@ -50,83 +41,61 @@ def sweep_bounds() -> List[float]:
     return [0.0, 0.005, 0.012, 0.03, 0.07, 0.15, 0.3, 0.6, 1.0]
 
 
-def annulus_radii() -> List[float]:
-    """The inner radii of the annulus cuts (shares of the shape's extent)."""
-    return [0.03, 0.05, 0.08, 0.12, 0.2, 0.3, 0.45, 0.7, 1.0]
-
-
-def n_kinds() -> int:
-    """The candidate kinds: 0 tree, 1.. the ppr_alpha() walks, then part
-    unions, leaf unions and annulus cuts."""
-    return 1 + len(ppr_alpha()) + 3
-
-
-# features of one candidate (before squares)
+# features of one candidate (before squares); kinds: 0 tree, 1.. the ppr_alpha() walks
 def n_base() -> int:
     """The number of base features of a candidate (before squares)."""
     return 11
 
 
+def n_kinds() -> int:
+    """The candidate kinds: 0 tree, 1.. the ppr_alpha() walks."""
+    return 1 + len(ppr_alpha())
+
+
+def choice_temp() -> float:
+    """The temperature of the scores' softmax in the choice (rank_choose)."""
+    return 0.5
+
+
 N_DESIGN = (1 + 2 * n_base() + 2) + (n_kinds() - 1) * (1 + 2 * n_base())
 # The ranking model (models/tune_prompt.py rank): the design columns' means,
-# spreads and weights, then the logistic map of the best score to an expected IoU.
+# spreads and weights, then the logistic map of the chosen candidate's expected IoU (rank_choose) to its IoU.
 PROMPT_RANK = [
     # mu
-    0.0615326, -0.148797, -0.271521, 0.0299684, -0.0377679, 0.0415217, -0.111029, 0.0581125, 0.00733828, -0.0943332,
-    0.0411912, 0.0377931, 0.423976, 1.23983, 0.017666, 0.0625493, 0.0348485, 0.254905, 0.0558817, 0.00125834,
-    0.200563, 0.0344794, 0.0321287, -0.016937, 0.0629941, 0.194742, -0.520747, -0.71067, 0.136097, -0.104877,
-    0.0585626, -0.41587, 0.181524, 0.0186989, -0.170899, 0.0589337, 0.0436073, 2.00676, 2.86225, 0.103963,
-    0.845132, 0.0322543, 1.07226, 0.170968, 0.00245195, 0.215823, 0.0325812, 0.0243, 0.194742, -0.520852,
-    -0.731567, 0.129949, -0.104982, 0.0610396, -0.41587, 0.187714, 0.0199977, -0.180453, 0.0614364, 0.051888,
-    2.00555, 3.04638, 0.0969838, 0.843252, 0.0354333, 1.07226, 0.181645, 0.00269942, 0.238064, 0.0358002,
-    0.0322591, 0.194742, -0.520472, -0.74767, 0.126433, -0.104602, 0.0621528, -0.41587, 0.18271, 0.0194023,
-    -0.190924, 0.0625528, 0.0578517, 2.0042, 3.19888, 0.0934537, 0.844033, 0.0371082, 1.07226, 0.173237,
-    0.00263222, 0.263879, 0.0374989, 0.0387378, 0.0791732, -0.111576, -0.407015, 0.0280591, 0.0443876, 0.0534716,
-    -0.155963, 0.0676849, 0.00841518, -0.120311, 0.054253, 0.0783458, 0.222538, 2.11567, 0.0122783, 0.071431,
-    0.0439535, 0.381176, 0.0600815, 0.00151956, 0.260155, 0.0447421, 0.0783458, 0.107992, -0.261776, -0.442846,
-    0.0554073, -0.0519203, 0.0528922, -0.209856, 0.087679, 0.00944101, -0.188191, 0.0536876, 0.0533654, 0.723797,
-    1.87771, 0.0329883, 0.13749, 0.0363716, 0.505638, 0.0756185, 0.00161075, 0.419142, 0.0370535, 0.0378203,
-    0.167076, -0.395829, -0.67062, 0.114204, -0.0374561, 0.0579826, -0.358373, 0.135032, 0.0136511, -0.0769315,
-    0.0582879, 0.0442647, 1.27518, 2.87127, 0.0865601, 0.445619, 0.0318349, 0.927042, 0.113332, 0.00190129,
-    0.0528334, 0.0321373, 0.0282698,
+    0.0952873, -0.230422, -0.420469, 0.0464081, -0.0584862, 0.0642991, -0.171936, 0.0718265, 0.00977069, -0.146081,
+    0.0636769, 0.0589978, 0.656555, 1.91996, 0.027357, 0.0968617, 0.0539653, 0.394738, 0.0584969, 0.00150537,
+    0.310586, 0.0532491, 0.050236, -0.0262281, 0.0975505, 0.301571, -0.806411, -1.10052, 0.210755, -0.162409,
+    0.0906881, -0.644002, 0.278758, 0.0360046, -0.264648, 0.0910932, 0.0682127, 3.1076, 4.43238, 0.160993,
+    1.30874, 0.0499479, 1.66046, 0.260993, 0.00520275, 0.334216, 0.0503019, 0.0381226, 0.301571, -0.806574,
+    -1.13288, 0.201234, -0.162572, 0.0945239, -0.644002, 0.290115, 0.0384087, -0.279443, 0.0949505, 0.0810494,
+    3.10572, 4.71752, 0.150186, 1.30583, 0.0548708, 1.66046, 0.2803, 0.00569087, 0.368658, 0.0552684,
+    0.0504936, 0.301571, -0.805985, -1.15782, 0.19579, -0.161983, 0.0962477, -0.644002, 0.280915, 0.0367319,
+    -0.295658, 0.0966756, 0.0902689, 3.10364, 4.95368, 0.144719, 1.30704, 0.0574646, 1.66046, 0.264998,
+    0.00537743, 0.408633, 0.0578981, 0.0605278,
     # sd
-    0.240306, 0.633907, 1.07987, 0.129492, 0.247232, 0.182003, 0.492524, 0.22914, 0.0347068, 0.437797,
-    0.181061, 0.175217, 2.0756, 5.1772, 0.0901409, 0.587173, 0.169108, 1.34921, 0.223799, 0.00787861,
-    1.18033, 0.167847, 0.16338, 0.250415, 0.503933, 0.396004, 1.31742, 1.53532, 0.292303, 0.913311,
-    0.16978, 0.948322, 0.371508, 0.045852, 0.431993, 0.170612, 0.149662, 6.25888, 6.90498, 0.242428,
-    2.9806, 0.131784, 2.86953, 0.35467, 0.00900807, 0.765664, 0.132721, 0.119144, 0.396004, 1.31692,
-    1.58468, 0.283016, 0.912269, 0.178067, 0.948322, 0.382636, 0.0479543, 0.453324, 0.178959, 0.171951,
-    6.24757, 7.37444, 0.232985, 2.97974, 0.143216, 2.86953, 0.372357, 0.00952371, 0.834951, 0.144228,
-    0.14277, 0.396004, 1.31655, 1.62477, 0.278333, 0.91274, 0.182334, 0.948322, 0.373972, 0.047496,
-    0.476894, 0.183266, 0.188126, 6.2464, 7.7919, 0.229148, 2.9801, 0.149622, 2.86953, 0.359314,
-    0.00954574, 0.916658, 0.15074, 0.160832, 0.27001, 0.458356, 1.39643, 0.107197, 0.263555, 0.202718,
-    0.597372, 0.235586, 0.0380634, 0.495663, 0.204449, 0.268716, 1.19766, 7.39314, 0.0593294, 0.634853,
-    0.184104, 1.74028, 0.217452, 0.00945733, 1.38748, 0.186048, 0.268716, 0.310372, 0.80949, 1.29677,
-    0.17297, 0.367144, 0.183233, 0.679413, 0.260637, 0.039009, 0.619458, 0.184856, 0.187011, 2.51808,
-    5.81205, 0.119348, 0.824484, 0.15402, 1.94118, 0.238593, 0.0100043, 1.69642, 0.155464, 0.156835,
-    0.373045, 1.05759, 1.55613, 0.271143, 0.666498, 0.16874, 0.893653, 0.308382, 0.0414128, 0.2166,
-    0.16953, 0.162206, 4.03634, 7.26241, 0.225012, 1.75577, 0.1279, 2.69953, 0.271494, 0.00856204,
-    0.259413, 0.128796, 0.136029,
+    0.293613, 0.77683, 1.32029, 0.158757, 0.305683, 0.22323, 0.6043, 0.230951, 0.0375498, 0.537818,
+    0.2218, 0.216231, 2.55318, 6.34043, 0.110984, 0.728409, 0.207975, 1.66246, 0.203383, 0.0079283,
+    1.45714, 0.205954, 0.202218, 0.311229, 0.624408, 0.458942, 1.56758, 1.79478, 0.341433, 1.13242,
+    0.204265, 1.11612, 0.428122, 0.0625025, 0.513984, 0.20495, 0.182948, 7.56584, 8.17768, 0.286059,
+    3.62639, 0.161277, 3.4314, 0.40838, 0.012109, 0.931808, 0.161979, 0.147551, 0.458942, 1.5669,
+    1.85314, 0.331198, 1.13111, 0.214328, 1.11612, 0.442872, 0.0649291, 0.539047, 0.215066, 0.209583,
+    7.55162, 8.73677, 0.275806, 3.62567, 0.175201, 3.4314, 0.430929, 0.0126455, 1.01559, 0.175971,
+    0.176134, 0.458942, 1.56654, 1.90083, 0.32617, 1.13173, 0.219549, 1.11612, 0.431377, 0.0634693,
+    0.566765, 0.220347, 0.228867, 7.55043, 9.23724, 0.271834, 3.62597, 0.183024, 3.4314, 0.414243,
+    0.0123425, 1.11447, 0.183943, 0.197802,
     # w
-    0.110265, -0.0210577, -2.11891, 0.336143, 0.0946205, -0.166634, -0.0745991, 0.633742, -0.0153503, -0.324871,
-    -0.856741, -0.36909, 0.0999263, -0.550647, -0.461194, 0.0177895, -0.0487009, -0.172701, -0.415769, -0.0123107,
-    -0.299364, 0.697906, 0.231054, 0.0973679, -0.0339153, 0.102853, -0.456065, -2.31753, 0.403123, -0.689787,
-    -0.452438, 0.0307511, -0.155401, 0.2964, -0.0715529, 0.202271, -0.291393, -0.239231, -0.463562, -1.11493,
-    -0.215245, 0.314937, 0.0153318, -0.0313508, -0.123947, -0.0919744, -0.016319, 0.0954471, -0.127877, -0.501877,
-    -2.5599, 0.347393, -0.734984, -0.362022, 0.0100956, -0.0469029, 0.25197, -0.127589, 0.0751505, -0.380176,
-    -0.323612, -0.531518, -1.04313, -0.215108, 0.272012, -0.000319905, 0.00665767, -0.115729, -0.126072, 0.0863688,
-    0.133875, -0.164121, -0.549773, -3.53097, 0.487954, -0.83782, -0.460552, 0.0431358, -0.0571123, -0.142723,
-    -0.213655, -0.0849439, -0.410372, -0.44029, -0.85473, -1.07868, -0.248846, 0.334396, 0.0805797, -0.291934,
-    0.0489214, -0.185338, 0.210961, 0.147476, 0.726532, -0.0825389, -2.28362, 0.0926703, -0.301878, -0.648979,
-    0.069855, -1.84926, -0.0389746, -0.253349, -0.659064, 0.179186, -0.180191, -0.485516, -0.201977, -0.226685,
-    0.36741, 0.232712, 0.997184, -0.013937, -0.26539, 0.702447, 0.179186, -0.954202, -0.159781, -3.34018,
-    0.478884, -0.331242, -0.526334, -0.0113745, 0.102145, 0.0719921, -0.567965, -0.409, -0.337951, -0.0318365,
-    -0.902483, -0.646852, -0.123622, 0.385278, -0.0610039, 0.0399339, -0.0410975, -0.528535, 0.406792, 0.125789,
-    0.397783, -0.427668, -2.75601, 0.420216, -0.56324, -0.606271, -0.0860536, -0.506108, 0.156911, -0.0341916,
-    0.0136003, -0.402354, -0.136962, -0.713628, -0.985954, -0.250223, 0.417668, -0.12145, 0.0583383, -0.0545139,
-    -0.0378116, 0.0654328, 0.19914,
+    0.0374734, 0.0458485, -4.00003, 0.56148, 0.0278253, -0.738382, 0.044863, 1.09998, -0.0478561, -0.486257,
+    -1.05593, -0.766176, 0.256233, -1.14932, -0.693551, -0.0682125, 0.334732, -0.247781, -0.6692, -0.00448056,
+    -0.477155, 0.881433, 0.490601, 0.186118, -0.0534263, -0.134832, -0.973187, -3.73628, 0.848779, -1.23552,
+    -0.619654, -0.113275, -0.47529, 0.668449, 0.0721861, 0.148623, -0.576457, -0.623826, -0.582411, -1.73947,
+    -0.239159, 0.474645, -0.0208951, -0.046797, -0.30253, -0.0814877, 0.0341191, 0.280251, -0.291237, -0.961999,
+    -4.02351, 0.726996, -1.23852, -0.536492, -0.0953739, -0.167102, 0.452689, 0.00168064, -0.0305771, -0.749104,
+    -0.696961, -0.707547, -1.63986, -0.232051, 0.439551, -0.0341798, 0.0140571, -0.223252, -0.122475, 0.196735,
+    0.372036, 0.402095, -0.818663, -5.5086, 0.691169, -1.31501, -0.922642, 0.184359, -0.175498, -0.200888,
+    -0.163242, -0.159522, -0.728404, -0.797089, -1.41523, -1.51208, -0.325827, 0.689075, 0.175121, -0.544812,
+    0.0615976, -0.231976, 0.333847, 0.322637,
     # score map
-    0.447027, -0.770916,
+    4.92556, -4.05004,
 ]
 
 
@@ -207,72 +176,6 @@ def sweep_sets(w: Tensor, size: Tensor, q: Tensor) -> Tensor:
     return out
 
 
-def adjacent_unions(parts: Tensor, w0: Tensor, seed: int, most: int) -> Tensor:
-    """The part (of `parts`, every patch's) under the seed patch alone and
-    joined with each of its `most` adjacent parts sharing the most edges
-    (w0) with it. [1 + at most `most`, m] bool."""
-    k = int(parts.max().item()) + 1
-    m = parts.shape[0]
-    pm = torch.zeros(m, k, dtype=w0.dtype, device=w0.device)
-    pm[torch.arange(m, device=w0.device), parts] = 1.0
-    a = int(parts[seed].item())
-    touch = pm.t() @ (w0 @ pm[:, a])
-    touch[a] = 0.0
-    order = torch.argsort(-touch)
-    own = parts == a
-    out: List[Tensor] = [own]
-    for j in range(min(most, k - 1)):
-        b = int(order[j].item())
-        if float(touch[b].item()) <= 0.0:
-            break
-        out.append(own | (parts == b))
-    return torch.stack(out, 0)
-
-
-def annulus_cuts(w: Tensor, pmin: Tensor, pmax: Tensor, seed: int, extent: float) -> Tensor:
-    """For every radius r of annulus_radii() (times `extent`): the harmonic
-    potential of the random walk on `w` that is 1 on the patches within r of
-    the click (pmax < r, and the seed patch) and 0 on those beyond 1.5 r
-    (pmin), and its level set of least conductance holding the first and
-    none of the second (radii with no patch beyond are left out). [<= R, m] bool."""
-    m = w.shape[0]
-    dev = w.device
-    dg = w.sum(1)
-    tot = dg.sum()
-    lap = torch.diag(dg) - w
-    eps = 1e-9 * float(dg.mean().item()) + 1e-12
-    ar = torch.arange(m, device=dev)
-    out: List[Tensor] = []
-    for r in annulus_radii():
-        src = pmax < r * extent
-        src[seed] = True
-        snk = (pmin > 1.5 * r * extent) & ~src
-        ns = int(src.sum().item())
-        nt = int(snk.sum().item())
-        if nt == 0 or ns + nt >= m:
-            continue
-        free = torch.nonzero(~(src | snk)).reshape(-1)
-        q = torch.zeros(m, dtype=w.dtype, device=dev)
-        q[src] = 2.0
-        q[snk] = -1.0
-        luu = lap[free][:, free] + eps * torch.eye(free.shape[0], dtype=w.dtype, device=dev)
-        b = w[free][:, src].sum(1, keepdim=True)
-        q[free] = torch.linalg.solve(luu, b).reshape(-1)
-        o = torch.argsort(-q)
-        wo = w[o][:, o]
-        cut = torch.cumsum(dg[o] - 2.0 * torch.tril(wo, -1).sum(1), 0)
-        vol = torch.cumsum(dg[o], 0)
-        phi = cut / torch.minimum(vol, tot - vol).clamp_min(1e-12)
-        ok = (ar >= ns - 1) & (ar < m - nt)
-        j = int(torch.where(ok, phi, torch.full_like(phi, 1e9)).argmin().item())
-        s = torch.zeros(m, dtype=torch.bool, device=dev)
-        s[o[ar <= j]] = True
-        out.append(s)
-    if len(out) == 0:
-        return torch.zeros(0, m, dtype=torch.bool, device=dev)
-    return torch.stack(out, 0)
-
-
 def candidate_features(sets: Tensor, kind: Tensor, tree_score: Tensor, auto: int, w: Tensor, w0: Tensor,
                        deg: Tensor, deg0: Tensor, size: Tensor, pmin: Tensor, pmax: Tensor, seg: Tensor,
                        seed: int, w0_seg: Tensor) -> Tensor:
@@ -344,3 +247,27 @@ def rank_design(f: Tensor, kind: Tensor, kinds: int) -> Tensor:
             cols.append(f[:, nbase:] * ind)
             cols.append(f[:, nbase:] * f[:, nbase:] * ind)
     return torch.cat(cols, 1)
+
+
+def candidate_pairs(sets: Tensor, size: Tensor) -> Tensor:
+    """The IoU (on the patches' point counts `size`) of every two candidates of
+    each click (sets [P,C,M] bool): [P,C,C] float64."""
+    s = sets.to(torch.float64)
+    cnt = s @ size.to(torch.float64)
+    inter = torch.bmm(s * size.to(torch.float64), s.transpose(1, 2))
+    return inter / (cnt.unsqueeze(2) + cnt.unsqueeze(1) - inter).clamp_min(1.0)
+
+
+def rank_choose(z: Tensor, valid: Tensor, pair: Tensor) -> Tuple[Tensor, Tensor]:
+    """The choice among each click's candidates (scores z [P,C], `valid` [P,C],
+    candidate_pairs [P,C,C]): the softmax of the scores over the valid ones
+    (temperature choice_temp()) as the chance that each is the part meant, and
+    the candidate of the greatest expected IoU with it (a minimum Bayes risk
+    choice: among near-equal scores it takes the one most like the others).
+    The chosen candidates [P] and their expected IoUs [P]."""
+    zt = torch.where(valid, z.to(torch.float64) / choice_temp(), torch.full_like(z, -1e30, dtype=torch.float64))
+    q = torch.softmax(zt, dim=1) * valid.to(torch.float64)
+    u = torch.bmm(pair, q.unsqueeze(2)).squeeze(2)
+    u = torch.where(valid, u, torch.full_like(u, -1.0))
+    best, chosen = u.max(dim=1)
+    return chosen, best

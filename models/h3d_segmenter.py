@@ -95,10 +95,12 @@ It sees only the sampled surface (points, outward normals) and prompt points.
    and with the other kinds' candidates, how deep the click lies in it, its
    agreement with the automatic segmentation, the tree's expected IoU) and their squares, one weight set per kind
    (h3d_prompt.PROMPT_RANK: softmax over a click's candidates against the
-   softmax of their IoUs, on the PSB dev split's clicks, torch seed 0; cross-validated
-   on held-out halves of the categories); the click gets the best one, its
-   score mapped to an expected IoU by a fitted logistic. Nothing in them
-   names a category.
+   softmax of their IoUs with every person's part under the click, on the PSB
+   dev split's clicks, torch seed 0; cross-validated on held-out halves of
+   the categories); the click gets the candidate of the greatest expected
+   IoU with the others under the scores' softmax (h3d_prompt.rank_choose),
+   mapped to an expected IoU by a fitted logistic. Nothing in them names a
+   category.
 
 Tuning (no fitted weights for the automatic cuts: a handful of scale-free
 thresholds tried by hand, the same for every mesh): the summary of every
@@ -115,9 +117,9 @@ import torch
 from torch import Tensor, nn
 
 from h3d_cuts import graph_components, inner_ratios, narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
-from h3d_models import cell_runs, grid_cells, surface_cell
-from h3d_prompt import (PROMPT_RANK, adjacent_unions, annulus_cuts, candidate_features, n_base, n_kinds,
-                        patch_graphs, patch_ppr, ppr_alpha, rank_design, seg_edges, sweep_bounds, sweep_sets)
+from h3d_models import cell_knn, farthest_points, surface_cell
+from h3d_prompt import (PROMPT_RANK, candidate_features, candidate_pairs, n_base, n_kinds, patch_graphs, patch_ppr,
+                        ppr_alpha, rank_choose, rank_design, seg_edges, sweep_bounds, sweep_sets)
 from h3d_thickness import inscribed_diameter, shape_diameter
 
 # The click scorer's weights (models/tune_prompt.py fit; see the docstring):
@@ -136,58 +138,6 @@ PROMPT_MODEL = [
     # b
     -0.440652,
 ]
-
-def cell_knn(queries: Tensor, points: Tensor, k: int, cell: float) -> Tuple[Tensor, Tensor]:
-    """k nearest points among those in the 3x3x3 grid cells around each query
-    (as h3d_models.grid_knn, exact when the k-th neighbour is closer than
-    `cell`, missing ones +inf), by a top-k over every query's candidates laid
-    out in a padded row: no sort of all candidates, fewer gathers."""
-    dev = queries.device
-    m = queries.shape[0]
-    inf = float("inf")
-    order, qkey, delta, ucell, starts, counts, start_tab, count_tab = grid_cells(queries, points, cell, 1 << 24)
-    nk = qkey.unsqueeze(1) + delta.unsqueeze(0)
-    st, cnt = cell_runs(nk, ucell, starts, counts, start_tab, count_tab)            # [m,27]
-    cum = torch.cumsum(cnt, 1)
-    tot = cum[:, 26]
-    base = st - (cum - cnt)                                                        # pos = base[slot] + j
-    spts = points[order]
-    # queries in order of their candidate count, so each chunk's rows pad to a similar length
-    qs = torch.argsort(tot)
-    out_d = torch.full([m, k], inf, device=dev)
-    out_i = torch.zeros(m, k, dtype=torch.long, device=dev)
-    chunk = 1024
-    for s in range(0, m, chunk):
-        qi = qs[s:s + chunk]
-        b = qi.shape[0]
-        tq = tot[qi]
-        cmax = max(int(tq[-1].item()), k)
-        j = torch.arange(cmax, device=dev).unsqueeze(0)
-        # the cell of row position j: how many of the first 26 cells end at or
-        # before j (their ends scattered, then a running sum; no search)
-        marks = torch.zeros(b, cmax + 1, dtype=torch.long, device=dev)
-        ends = cum[qi, :26].clamp_max(cmax)
-        marks.scatter_add_(1, ends, torch.ones_like(ends))
-        slot = torch.cumsum(marks[:, :cmax], 1)
-        p = (base[qi].gather(1, slot) + j).clamp(0, points.shape[0] - 1)
-        d = (spts.index_select(0, p.reshape(-1)).reshape(b, cmax, 3) - queries[qi].unsqueeze(1)).pow(2).sum(-1)
-        d = torch.where(j < tq.unsqueeze(1), d, torch.full_like(d, inf))
-        v, i = torch.topk(d, k, dim=1, largest=False, sorted=True)
-        out_d[qi] = v.sqrt()
-        out_i[qi] = order[p.gather(1, i)]
-    return out_d, out_i
-
-
-def farthest_points(points: Tensor, m: int) -> Tensor:
-    n = points.shape[0]
-    seeds = torch.zeros(m, dtype=torch.long, device=points.device)
-    dmin = (points - points[0]).pow(2).sum(1)
-    for s in range(1, m):
-        j = torch.argmax(dmin)
-        seeds[s] = j
-        dmin = torch.minimum(dmin, (points - points[j]).pow(2).sum(1))
-    return seeds[:min(m, n)]
-
 
 def low_eigenvectors(lap: Tensor, null: Tensor, start: Tensor, iters: int, r: int) -> Tensor:
     """The eigenvectors of the r smallest non-trivial eigenvalues of the
@@ -449,12 +399,12 @@ class Segmenter(nn.Module):
             c = sets.shape[1]
             x = rank_design(feats.reshape(p * c, feats.shape[2]), kinds.reshape(-1), n_kinds())
             nf = x.shape[1]
-            z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c).to(torch.float32)
-            z = torch.where(valid, z, torch.full_like(z, -1e30))
-            best, chosen = z.max(dim=1)
+            z = (((x - rm[:nf]) / rm[nf:2 * nf]) * rm[2 * nf:3 * nf]).sum(1).reshape(p, c)
+            size = torch.bincount(lab, minlength=sets.shape[2])
+            chosen, best = rank_choose(z, valid, candidate_pairs(sets, size))
             pick = sets[torch.arange(p, device=dev), chosen]                 # [P,M]
             masks = self.spread_rows(points, sub, pick[:, lab])
-            return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1])
+            return masks.to(torch.float32), torch.sigmoid(rm[3 * nf] * best + rm[3 * nf + 1]).to(torch.float32)
         t, lab, sub, idx, aff, _ = self.tree(points, normals, 1.0, 1.0)
         part_of, part_score = self.smooth_merged(t, lab, idx, aff)
         plab = self.spread(points, sub, part_of[lab])
@@ -548,8 +498,7 @@ class Segmenter(nn.Module):
     def prompt_candidates(self, points: Tensor, normals: Tensor, prompts: Tensor
                           ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         """Every click's candidates (h3d_prompt: the tree nodes on its path
-        from the automatic part down, the grown sets of each ppr_alpha(), the
-        part and leaf unions and the annulus cuts):
+        from the automatic part down, then the grown sets of each ppr_alpha()):
         their patch sets [P,C,M] (padded; `valid` [P,C]), kinds [P,C],
         features [P,C,F], and the subsample's patches and the subsample
         (a candidate's samples: sets[p, c][lab] on the subsample, spread)."""
@@ -573,35 +522,23 @@ class Segmenter(nn.Module):
         node_sets = anc[part_of].t()                                      # [V,M] the patches of each node
         p = prompts.shape[0]
         cand = on_path & (score > 0)
-        extent = float((spts.max(0).values - spts.min(0).values).max().item())
-        big = torch.full([m], 1e9, dtype=torch.float32, device=dev)
-        ka = len(alphas) + 1
-        per: List[Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]] = []
-        cmax = 0
-        for c in range(p):
-            nodes = torch.nonzero(cand[c]).reshape(-1)
-            t = nodes.shape[0]
-            sd = int(seeds[c].item())
-            pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
-            pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
-            extra = [adjacent_unions(seg, w0, sd, 6), adjacent_unions(part_of, w0, sd, 6),
-                     annulus_cuts(w, pmin, pmax, sd, extent)]
-            kind = torch.cat([torch.zeros(t, dtype=torch.long, device=dev)]
-                             + [torch.full([nb], a + 1, dtype=torch.long, device=dev) for a in range(len(alphas))]
-                             + [torch.full([extra[j].shape[0]], ka + j, dtype=torch.long, device=dev)
-                                for j in range(3)])
-            cs = torch.cat([node_sets[nodes]] + [g[c] for g in grown] + extra, 0)
-            cmax = max(cmax, kind.shape[0])
-            per.append((nodes, kind, cs, pmin, pmax))
+        ntree = int(cand.sum(1).max().item())
+        cmax = ntree + nb * len(alphas)
         sets = torch.zeros(p, cmax, m, dtype=torch.bool, device=dev)
         kinds = torch.zeros(p, cmax, dtype=torch.long, device=dev)
         valid = torch.zeros(p, cmax, dtype=torch.bool, device=dev)
         feats = torch.zeros(p, cmax, n_base() + 1, dtype=torch.float64, device=dev)
+        big = torch.full([m], 1e9, dtype=torch.float32, device=dev)
         for c in range(p):
-            nodes, kind, cs, pmin, pmax = per[c]
+            nodes = torch.nonzero(cand[c]).reshape(-1)
             t = nodes.shape[0]
+            kind = torch.cat([torch.zeros(t, dtype=torch.long, device=dev)]
+                             + [torch.full([nb], a + 1, dtype=torch.long, device=dev) for a in range(len(alphas))])
+            cs = torch.cat([node_sets[nodes]] + [g[c] for g in grown], 0)
             ts = torch.cat([score[c, nodes], torch.zeros(kind.shape[0] - t, device=dev)])
             auto = int(torch.argmax(nsize[nodes]).item())
+            pmin = big.scatter_reduce(0, lab, dist[c], "amin", include_self=True).to(torch.float64)
+            pmax = (-big).scatter_reduce(0, lab, dist[c], "amax", include_self=True).to(torch.float64)
             f = candidate_features(cs, kind, ts, auto, w, w0, deg, deg0, size, pmin, pmax, seg, int(seeds[c].item()),
                                    w0s)
             k = kind.shape[0]

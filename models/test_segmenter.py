@@ -461,6 +461,27 @@ class GrownCandidates(unittest.TestCase):
         self.assertEqual(x.shape, (2, hp.N_DESIGN))
         self.assertEqual(len(hp.PROMPT_RANK), 3 * hp.N_DESIGN + 2)
 
+    def test_the_choice_takes_the_candidate_most_like_the_likely_ones(self):
+        m = 10
+        size = torch.ones(m, dtype=torch.float64)
+        sets = torch.zeros(2, 4, m, dtype=torch.bool)
+        sets[:, 0, :3] = True                     # the best-scored one
+        sets[:, 1, 5:] = True                     # two alike, scored a little lower
+        sets[:, 2, 5:] = True
+        sets[:, 2, 4] = True
+        sets[:, 3, :] = True                      # padding in the first click
+        pair = hp.candidate_pairs(sets, size)
+        self.assertAlmostEqual(float(pair[0, 1, 2]), 5 / 6, places=9)
+        self.assertEqual(float(pair[0, 0, 1]), 0.0)
+        z = torch.tensor([[1.0, 0.9, 0.9, 50.0], [9.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
+        valid = torch.tensor([[True, True, True, False], [True, True, True, True]])
+        chosen, u = hp.rank_choose(z, valid, pair)
+        self.assertIn(int(chosen[0]), (1, 2))     # not the padded one, nor the lone best score
+        self.assertEqual(int(chosen[1]), 0)       # a clear winner stays the choice
+        q = torch.softmax(z[0, :3] / hp.choice_temp(), 0)
+        self.assertAlmostEqual(float(u[0]), float(pair[0, int(chosen[0]), :3] @ q), places=9)
+        self.assertTrue(bool(((u > 0) & (u <= 1)).all()))
+
 
 class Prompts(unittest.TestCase):
     """Clicks on a smooth-joined capsule figure (no crease where the limbs join)."""
@@ -479,6 +500,7 @@ class Prompts(unittest.TestCase):
         masks, scores = self.model(p, self.n, clicks)
         self.assertEqual(masks.shape, (4, p.shape[0]))
         self.assertEqual(scores.shape, (4,))
+        self.assertEqual(scores.dtype, torch.float32)                 # as the package manifest declares
         self.assertTrue(bool(((masks == 0) | (masks == 1)).all()))
         self.assertTrue(bool(((scores > 0) & (scores <= 1)).all()))
         for row, k in enumerate(limbs):

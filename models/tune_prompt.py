@@ -27,17 +27,22 @@ other (both ways), then on all, and prints the weights to paste.
 
 `rank-dump` stores, for every click (the same clicks), every candidate of
 the segmenter's prompt_candidates (the tree nodes from the automatic part
-down, the grown PageRank sweep sets, the part and leaf unions and the
-annulus cuts, h3d_prompt.py) with its kind, its
-features and its area-weighted IoU with the clicked human segment. `rank`
-fits the ranking model (PROMPT_RANK in h3d_prompt.py: per kind, a linear
-score of the features and their squares; loss: the cross-entropy of the
-softmax of the scores over each click's candidates against the softmax of
-their IoUs / 0.05, clicks weighted as the benchmark averages them, L-BFGS,
-torch seed 0, l2 1e-4) on one half of the
-categories and tests it on the other (both ways: the held-out figures),
-then fits on all, fits the logistic map of the best score to its IoU, and
-prints the numbers to paste.
+down and the grown PageRank sweep sets, h3d_prompt.py) with its kind, its
+features, its area-weighted IoU with the clicked human segment (`iou`), its
+consensus IoU (`cons`: the mean of its IoUs with the segment under the
+clicked face of every human of the mesh, each human weighted by the chance
+that a benchmark click on that face is theirs, 1 / (their segments x the
+faces of their segment there)), and the IoUs between the click's candidates
+(`pair`, h3d_prompt.candidate_pairs, flattened per click). `rank` fits the
+ranking model (PROMPT_RANK in h3d_prompt.py: per kind, a linear score of the
+features and their squares; loss: the cross-entropy of the softmax of the
+scores over each click's candidates against the softmax of their consensus
+IoUs / 0.01, clicks weighted as the benchmark averages them, L-BFGS, torch
+seed 0, l2 1e-4) on one half of the categories and tests it on the other
+(both ways: the held-out figures, of the best-scored candidate and of the
+segmenter's choice, h3d_prompt.rank_choose), then fits on all, fits the
+logistic map of the chosen candidate's expected IoU to its IoU, and prints
+the numbers to paste. Run log: models/tune_segmenter.log.
 """
 import os
 import sys
@@ -232,27 +237,31 @@ def cross_fit(paths, psb):
 def rank_dump(psb, ids, out):
     os.environ['PSB_DIR'] = psb
     import tune_inprocess as T
+    import h3d_prompt
     import h3d_segmenter
     from scipy import sparse
     from scipy.spatial import cKDTree
     torch.set_num_threads(1)
     m = torch.jit.script(h3d_segmenter.Segmenter().eval())
     ids = [int(x) for x in ids.split(',')] if ids else T.S.ids_of(psb, None)
-    rows = {k: [] for k in ('key', 'kind', 'feat', 'iou')}
+    rows = {k: [] for k in ('key', 'kind', 'feat', 'iou', 'cons', 'pair')}
     for i in ids:
         V, F, area = T.S.read_off(f"{psb}/off/{i}.off")
         hs = [T.S.read_labels(h, len(F)) for h in T.S.humans(psb, i)]
+        H = np.stack(hs)
         P, N, fi, ctr, sc = T.sample(V, F, 20000)
         cen = (V[F].mean(1) - ctr) * sc
         rng = np.random.default_rng(i)
-        clicks, pts = [], []
+        clicks, pts, faces = [], [], []
         for click, f in T.draw_clicks(hs, rng):
             clicks.append(click)
             pts.append(cen[f])
+            faces.append(f)
         with torch.jit.optimized_execution(False), torch.no_grad():
             sets, kinds, valid, feats, lab, sub = m.prompt_candidates(
                 torch.tensor(P, dtype=torch.float32), torch.tensor(N, dtype=torch.float32),
                 torch.tensor(np.array(pts), dtype=torch.float32))
+        pair = h3d_prompt.candidate_pairs(sets, torch.bincount(lab, minlength=sets.shape[2])).numpy()
         sets, kinds, valid, feats = sets.numpy(), kinds.numpy(), valid.numpy(), feats.numpy()
         lab, sub = lab.numpy(), sub.numpy()
         _, near = cKDTree(P[sub]).query(P)            # every sample's subsample point
@@ -267,17 +276,25 @@ def rank_dump(psb, ids, out):
         cnt = np.bincount(fr, minlength=len(F))
         # every face's sample count in every patch
         fp = sparse.csr_matrix((np.ones(len(fr)), (fr, lab[near[sc_]])), shape=(len(F), sets.shape[2]))
+        nseg = np.array([len(np.unique(h)) for h in hs])
         for c, (hi, s) in enumerate(clicks):
-            g = hs[hi] == s
             k = int(valid[c].sum())
             fv = np.asarray(fp @ sets[c, :k].T.astype(np.float64))    # [F, k] samples inside
-            fm = 2 * fv > cnt[:, None]
-            inter = (area[:, None] * (fm & g[:, None])).sum(0)
-            uni = (area[:, None] * (fm | g[:, None])).sum(0)
+            fm = (2 * fv > cnt[:, None]).astype(np.float64) * area[:, None]
+            # every human's segment under the clicked face, and each one's IoU with every candidate
+            g = (H == H[:, faces[c]][:, None]).T.astype(np.float64)  # [F, humans]
+            inter = fm.T @ g
+            uni = fm.sum(0)[:, None] + (area @ g)[None] - inter
+            iou = np.where(uni > 0, inter / np.maximum(uni, 1e-30), 0.0)
+            # the chance that the benchmark's click on this face is each human's: 1 / (their segments x
+            # the faces of their segment here)
+            dens = 1.0 / nseg / g.sum(0)
             rows['key'].append(np.tile([i, hi, s, c], (k, 1)))
             rows['kind'].append(kinds[c, :k])
             rows['feat'].append(feats[c, :k])
-            rows['iou'].append(np.where(uni > 0, inter / np.maximum(uni, 1e-30), 0.0))
+            rows['iou'].append(iou[:, hi])
+            rows['cons'].append(iou @ (dens / dens.sum()))
+            rows['pair'].append(pair[c, :k, :k].reshape(-1))
         print(i, T.S.category(i), len(clicks), flush=True)
     np.savez(out, **{k: np.concatenate(v) for k, v in rows.items()})
 
@@ -289,15 +306,20 @@ def rank_groups(d):
     return start, np.append(start[1:], len(key))
 
 
-def rank_fit(d, train, l2=1e-4, seed=0, y_temp=0.05):
-    """The ranking model fitted on the clicks of the meshes in `train`."""
+def rank_fit(d, train, l2=1e-4, seed=0, y_temp=0.01):
+    """The ranking model fitted on the clicks of the meshes in `train`. The
+    target of a click's candidates: the softmax of their consensus IoU / y_temp
+    (`cons`: the IoU with the segment under the clicked face of every human,
+    each weighted by the chance that the click is theirs), not of the clicked
+    human's IoU alone: people split the same shape differently, and the
+    benchmark gives a face to whichever of them drew it."""
     import h3d_prompt
     torch.manual_seed(seed)
     sel = np.isin(d['key'][:, 0], list(train))
     key = d['key'][sel]
     x = h3d_prompt.rank_design(torch.tensor(d['feat'][sel]), torch.tensor(d['kind'][sel]),
                                h3d_prompt.n_kinds())
-    y = torch.tensor(d['iou'][sel])
+    y = torch.tensor(d['cons'][sel])
     _, grp = np.unique(key[:, [0, 3]], axis=0, return_inverse=True)
     ng = int(grp.max()) + 1
     # a click's weight: 1 / its human's segments / its mesh's humans (then meshes alike)
@@ -337,25 +359,40 @@ def rank_fit(d, train, l2=1e-4, seed=0, y_temp=0.05):
     return mu.numpy(), sd.numpy(), w.detach().numpy()
 
 
-def rank_eval(d, ids, model):
-    """Mean IoU of the best-scored candidates of the clicks of `ids` (as the
-    benchmark averages) and the (best score, its IoU) pairs."""
+def rank_pairs(d):
+    """Every click's candidate_pairs block (the dump's `pair`, flattened per click)."""
+    start, end = rank_groups(d)
+    k = end - start
+    off = np.concatenate([[0], np.cumsum(k * k)])
+    return [d['pair'][off[c]:off[c + 1]].reshape(k[c], k[c]) for c in range(len(k))]
+
+
+def rank_eval(d, ids, model, pairs=None):
+    """Mean IoU of the chosen candidates of the clicks of `ids` (as the
+    benchmark averages; h3d_prompt.rank_choose, or the best-scored one without
+    `pairs`) and the (chosen one's expected IoU, its IoU) pairs."""
     import h3d_prompt
     mu, sd, w = model
     start, end = rank_groups(d)
     per = {}
-    pairs = []
+    pairs_out = []
     x = h3d_prompt.rank_design(torch.tensor(d['feat']), torch.tensor(d['kind']),
                                h3d_prompt.n_kinds()).numpy()
     z = ((x - mu) / sd) @ w
-    for s, e in zip(start, end):
+    for c, (s, e) in enumerate(zip(start, end)):
         i, hi = int(d['key'][s, 0]), int(d['key'][s, 1])
         if i not in ids:
             continue
-        j = s + int(np.argmax(z[s:e]))
+        if pairs is None:
+            j, u = s + int(np.argmax(z[s:e])), float(z[s:e].max())
+        else:
+            ch, ub = h3d_prompt.rank_choose(torch.tensor(z[s:e]).unsqueeze(0), torch.ones(1, e - s, dtype=torch.bool),
+                                            torch.tensor(pairs[c], dtype=torch.float64).unsqueeze(0))
+            j, u = s + int(ch[0].item()), float(ub[0].item())
         per.setdefault(i, {}).setdefault(hi, []).append(d['iou'][j])
-        pairs.append((z[j], d['iou'][j]))
-    return float(np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()])), np.array(pairs)
+        pairs_out.append((u, d['iou'][j]))
+    return (float(np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()])),
+            np.array(pairs_out))
 
 
 def rank_cross(psb, paths):
@@ -368,6 +405,7 @@ def rank_cross(psb, paths):
     ids = sorted(set(int(i) for i in d['key'][:, 0]))
     cats = sorted(set(S.category(i) for i in ids))
     start, end = rank_groups(d)
+    pairs = rank_pairs(d)
 
     def base(pick):
         per = {}
@@ -376,24 +414,26 @@ def rank_cross(psb, paths):
         return float(np.mean([np.mean([np.mean(v) for v in hs.values()]) for hs in per.values()]))
     tree_best = base(lambda s, e: d['iou'][s:e][d['kind'][s:e] == 0].max())
     oracle = base(lambda s, e: d['iou'][s:e].max())
+    consensus = base(lambda s, e: d['iou'][s + int(np.argmax(d['cons'][s:e]))])
     # the tree scorer alone (the previous rule): the tree candidate of the highest tree score
     prev = base(lambda s, e: d['iou'][s + int(np.argmax(np.where(d['kind'][s:e] == 0, d['feat'][s:e, -1], -1e9)))])
     print(f"{len(ids)} meshes: tree scorer alone {prev:.3f}, best tree candidate {tree_best:.3f}, "
-          f"best candidate (oracle) {oracle:.3f}")
-    tot = 0.0
+          f"best candidate (oracle) {oracle:.3f}, best consensus IoU (not knowing the human) {consensus:.3f}")
+    tot = np.zeros(2)
     for half in (cats[0::2], cats[1::2]):
         test = {i for i in ids if S.category(i) in half}
         model = rank_fit(d, set(ids) - test)
-        v, _ = rank_eval(d, test, model)
+        v = np.array([rank_eval(d, test, model)[0], rank_eval(d, test, model, pairs)[0]])
         tot += v * len(test)
-        print(f"held-out {','.join(half)}: {v:.3f}")
-    print(f"cross-validated (category halves) {tot / len(ids):.3f}")
+        print(f"held-out {','.join(half)}: best score {v[0]:.4f}, rank_choose {v[1]:.4f}")
+    tot /= len(ids)
+    print(f"cross-validated (category halves): best score {tot[0]:.4f}, rank_choose {tot[1]:.4f}")
     model = rank_fit(d, set(ids))
-    v, pairs = rank_eval(d, set(ids), model)
-    # the logistic map of the best score to its IoU (least squares)
+    v, pr = rank_eval(d, set(ids), model, pairs)
+    # the logistic map of the chosen candidate's expected IoU to its IoU (least squares)
     a = torch.tensor([1.0, 0.0], dtype=torch.float64, requires_grad=True)
-    zt = torch.tensor(pairs[:, 0])
-    yt = torch.tensor(pairs[:, 1])
+    zt = torch.tensor(pr[:, 0])
+    yt = torch.tensor(pr[:, 1])
     opt = torch.optim.LBFGS([a], max_iter=200)
 
     def closure():
@@ -402,7 +442,7 @@ def rank_cross(psb, paths):
         loss.backward()
         return loss
     opt.step(closure)
-    print(f"fit on all: {v:.3f}; score map sigmoid({a[0].item():.4g} z + {a[1].item():.4g})")
+    print(f"fit on all: {v:.4f}; score map sigmoid({a[0].item():.4g} u + {a[1].item():.4g})")
     mu, sd, w = model
     print("PROMPT_RANK = [")
     for name, vals in (("mu", mu), ("sd", sd), ("w", w), ("score map", a.detach().numpy())):
