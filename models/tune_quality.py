@@ -28,6 +28,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "bench", "quality"))
 from run_bench import iou_scores  # noqa: E402
+from tune_segmenter import build_variant  # noqa: E402
 
 NAMES = ["table", "chair", "mug", "lamp", "snowman", "robot", "dumbbell", "mushroom"] + \
     ["cluster%02d" % i for i in range(6)]
@@ -36,11 +37,7 @@ NAMES = ["table", "chair", "mug", "lamp", "snowman", "robot", "dumbbell", "mushr
 def run_variant(args, variant, names, seeds):
     res = {}
     with tempfile.TemporaryDirectory(prefix="h3dtuneq-") as tmp:
-        build = [sys.executable, os.path.join(HERE, "build_packages.py"), "--out", tmp, "--role", "segmenter"]
-        for item in variant.split():
-            build += ["--set", item]
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
-        subprocess.run(build, check=True, env=env)
+        env = build_variant(tmp, variant)
         for s in seeds:
             out = os.path.join(tmp, "seed%d" % s)
             cmd = [args.cli, "segment"] + [os.path.join(args.shapes, n + ".obj") for n in names] + [

@@ -27,13 +27,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def build_variant(out, variant):
+    """The segmenter package with the variant's NAME=VALUE settings in `out`; the environment to run it with."""
+    build = [sys.executable, os.path.join(HERE, "build_packages.py"), "--out", out, "--role", "segmenter"]
+    for item in variant.split():
+        build += ["--set", item]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    subprocess.run(build, check=True, env=env)
+    return env
+
+
 def run_variant(args, variant, log):
     with tempfile.TemporaryDirectory(prefix="h3dtune-") as tmp:
-        build = [sys.executable, os.path.join(HERE, "build_packages.py"), "--out", tmp, "--role", "segmenter"]
-        for item in variant.split():
-            build += ["--set", item]
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
-        subprocess.run(build, check=True, env=env)
+        build_variant(tmp, variant)
         bench = [sys.executable, os.path.join(ROOT, "bench", "segmentation", "run_psb.py"), "--cli", args.cli,
                  "--psb", args.psb, "--models", tmp, "--no-speed"]
         if args.ids:
