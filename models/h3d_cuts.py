@@ -161,6 +161,10 @@ def smooth_merges(part_of: Tensor, score: Tensor, leaf: Tensor, parent: Tensor, 
     return new[part_of], sc
 
 
+def ncut(cut: Tensor, left: Tensor, right: Tensor) -> Tensor:
+    """The normalized cut of sweep cuts (cut weights, the two sides' volumes)."""
+    return cut / left.clamp_min(1e-12) + cut / right.clamp_min(1e-12)
+
 
 def inner_ratios(cut: Tensor, left: Tensor, tot: float, cut0: Tensor, left0: Tensor, tot0: float, wi: Tensor,
                  w0i: Tensor, order: Tensor, at: Tensor) -> List[float]:
@@ -176,8 +180,8 @@ def inner_ratios(cut: Tensor, left: Tensor, tot: float, cut0: Tensor, left0: Ten
     l0i = left0 + torch.cumsum(w0i[order], 0)[:-1]
     ti = tot + float(wi.sum().item())
     t0i = tot0 + float(w0i.sum().item())
-    nc = cut / li.clamp_min(1e-12) + cut / (ti - li).clamp_min(1e-12)
-    nc0 = cut0 / l0i.clamp_min(1e-12) + cut0 / (t0i - l0i).clamp_min(1e-12)
+    nc = ncut(cut, li, ti - li)
+    nc0 = ncut(cut0, l0i, t0i - l0i)
     return (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
 
 

@@ -116,7 +116,8 @@ from typing import List, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from h3d_cuts import graph_components, inner_ratios, narrow_waist, protrudes, smooth_merges, sweep_along, sweep_cuts
+from h3d_cuts import (graph_components, inner_ratios, narrow_waist, ncut, protrudes, smooth_merges, sweep_along,
+                      sweep_cuts)
 from h3d_models import cell_knn, farthest_points, surface_cell
 from h3d_prompt import (PROMPT_RANK, candidate_features, candidate_pairs, n_base, n_kinds, patch_graphs, patch_ppr,
                         ppr_alpha, rank_choose, rank_design, seg_edges, sweep_bounds, sweep_sets)
@@ -195,7 +196,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
     lowest = 1e30
     for r in range(vecs.shape[1]):
         order, cut, left = sweep_cuts(w, vecs[:, r])
-        nc = cut / left.clamp_min(1e-12) + cut / (tot - left).clamp_min(1e-12)
+        nc = ncut(cut, left, tot - left)
         # the lowest-Ncut position of this vector, and with `cands` > 1 the
         # next lowest local minima of the sweep, while they are below tau:
         # the first that qualifies is this vector's cut
@@ -215,7 +216,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             positions = found
         # the same cuts' Ncut on the plain edge counts and their left sides' sizes, at every position at once
         cut0, l0 = sweep_along(w0, order)
-        nc0 = cut0 / l0.clamp_min(1e-12) + cut0 / (tot0 - l0).clamp_min(1e-12)
+        nc0 = ncut(cut0, l0, tot0 - l0)
         at = torch.tensor(positions, dtype=torch.long, device=w.device)
         ratios: List[float] = (nc[at] / nc0[at].clamp_min(1e-12)).tolist()
         lsizes: List[float] = torch.cumsum(size[order], 0)[at].tolist()
@@ -237,7 +238,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
             creased = small_size <= small < max(min_size, crease_size) and \
                 small < 0.1 * float(total_size.item()) and \
                 ((v < small_tau and ratios[j] < small_ratio) or
-                 (small < min_size and iratios[j] < crease_inner))
+                 (small < min_size and v < crease_tau and iratios[j] < crease_inner))
             if creased and pnorm is not None:
                 creased = protrudes(w0, start[:, :3], size, pnorm, order, i, sl <= 0.5 * float(total_size.item()),
                                     small_reach if small < min_size else crease_reach)
@@ -257,6 +258,7 @@ def choose_cut(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, t
                 side = ~side
             return kind + 1, best[kind], side
     return 0, lowest, side
+
 
 def cut_tree(w: Tensor, w0: Tensor, size: Tensor, start: Tensor, tau: float, tau_neck: float,
              max_ratio: float, min_size: float, nvec: int, neck: float = 0.0, cands: int = 1, neck_one: float = 2.0,
@@ -732,7 +734,8 @@ class Segmenter(nn.Module):
         cen = cen - cen.mean(dim=0, keepdim=True)
         start = torch.cat([cen, cen * cen.roll(1, 1), cen * cen], 1)
         pnorm = torch.zeros(m, 3, dtype=torch.float64, device=dev).index_add_(0, lab, nrm.to(torch.float64))
-        t = self.patch_cuts(w, w0, size, start, pnorm, n, scale, scale_min, inner)
+        # (the inner edges only feed the automatic cuts' crease rule)
+        t = self.patch_cuts(w, w0, size, start, pnorm, n, scale, scale_min, inner if scale == 1.0 else None)
         auto = torch.zeros(0, dtype=torch.long, device=dev)
         if auto_too:
             # the automatic parts on the same patches (unscaled thresholds and rules, as the P = 0 path)
